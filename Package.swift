@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "modelconv",
+    products: [
+        .executable(name: "modelconv", targets: ["modelconv"]),
+        .library(name: "ModelConvKit", targets: ["ModelConvKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: Core
+        .target(name: "ModelIR"),
+        .target(name: "ModelFiles", dependencies: ["ModelIR"]),
+        .target(name: "OpSet", dependencies: ["ModelIR"]),
+
+        // MARK: Formats
+        .target(
+            name: "CProtobufONNX",
+            path: "Formats/onnx/CProtobufONNX",
+            linkerSettings: [.linkedLibrary("protobuf-c")]
+        ),
+        .target(name: "ONNXFormat", dependencies: ["ModelIR", "ModelFiles", "CProtobufONNX"]),
+
+        // MARK: Library API and CLI
+        .target(name: "ModelConvKit", dependencies: ["ModelIR", "ModelFiles", "OpSet", "ONNXFormat"]),
+        .executableTarget(
+            name: "modelconv",
+            dependencies: [
+                "ModelConvKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: Tests
+        .target(name: "ConverterTestSupport", dependencies: ["ModelIR", "ONNXFormat", "ModelConvKit"]),
+        .testTarget(name: "ModelIRTests", dependencies: ["ModelIR", "ConverterTestSupport"]),
+        .testTarget(name: "ONNXFormatTests", dependencies: ["ONNXFormat", "ModelIR", "ConverterTestSupport"]),
+        .testTarget(name: "ModelConvKitTests", dependencies: ["ModelConvKit", "ConverterTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["ConverterTestSupport"]),
+    ]
+)

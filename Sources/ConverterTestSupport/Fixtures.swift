@@ -1,0 +1,37 @@
+import Foundation
+
+/// Paths to the test data the suites use: the package root, sample models, the corpus and ONNX test data.
+public enum Fixtures {
+    /// The package root (found from this source file's location).
+    public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// `SampleModels/<name>`.
+    public static func sample(_ name: String) -> String {
+        packageRoot.appendingPathComponent("SampleModels").appendingPathComponent(name).path
+    }
+
+    /// The shared corpus folder: `MODELCONV_CORPUS` or `../shared/corpus`.
+    public static var corpus: URL {
+        if let env = ProcessInfo.processInfo.environment["MODELCONV_CORPUS"], !env.isEmpty {
+            return URL(fileURLWithPath: env)
+        }
+        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/corpus")
+    }
+
+    /// The folder of Debian's libonnx-testdata.
+    public static let onnxTestData = URL(fileURLWithPath: "/usr/share/libonnx-testdata/data")
+
+    /// A fresh temporary folder, removed by the caller.
+    public static func temporaryFolder() -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("modelconv-test-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Files under `folder` (recursively) whose name ends with `suffix`, sorted.
+    public static func files(under folder: URL, suffix: String) -> [URL] {
+        guard let e = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil) else { return [] }
+        return e.compactMap { $0 as? URL }.filter { $0.lastPathComponent.hasSuffix(suffix) }.sorted { $0.path < $1.path }
+    }
+}

@@ -1,0 +1,96 @@
+import CProtobufONNX
+import Foundation
+import ModelFiles
+import ModelIR
+
+/// Writes the IR as an `.onnx` file through protobuf-c, atomically (temporary file + rename).
+public struct ONNXWriter: Sendable {
+    public var options: ONNXWriteOptions
+
+    public init(options: ONNXWriteOptions = ONNXWriteOptions()) {
+        self.options = options
+    }
+
+    /// Writes `model` to `path`; refuses to replace any protected path or any file the model's weights come from.
+    public func write(_ model: Model, to path: String) throws(ONNXError) {
+        let sources = Set(model.sourceFiles) .union(options.protectedPaths)
+        try refuseOverwrite(path, sources: sources)
+
+        let url = URL(fileURLWithPath: path)
+        let inlineBytes = model.initializerBytes
+        let useExternal = options.externalData || inlineBytes > options.automaticExternalDataLimit
+        var sink: ExternalDataSink? = nil
+        if useExternal {
+            let name = options.externalDataFileName ?? url.lastPathComponent + ".data"
+            let dataPath = url.deletingLastPathComponent().appendingPathComponent(name).path
+            try refuseOverwrite(dataPath, sources: sources)
+            let threshold = options.externalData ? options.externalDataThreshold : min(options.externalDataThreshold, 1024)
+            sink = try ExternalDataSink(location: name, destination: dataPath, threshold: threshold)
+        }
+
+        let context = WriteContext(path: path, external: sink)
+        let proto = try context.model(model)
+        let out: AtomicFile
+        do { out = try AtomicFile(destination: path) } catch { throw .writeFailed(path: path, reason: error.description) }
+        var err = [CChar](repeating: 0, count: 256)
+        let rc = onnxio_pack_model_to_fd(proto, out.descriptor, &err, err.count)
+        guard rc == 0 else { throw .writeFailed(path: path, reason: String(cString: err)) }
+        do {
+            try sink?.file.commit()
+            try out.commit()
+        } catch {
+            throw .writeFailed(path: path, reason: error.description)
+        }
+    }
+
+    private func refuseOverwrite(_ path: String, sources: Set<String>) throws(ONNXError) {
+        for source in sources where FileIdentity.same(source, path) {
+            throw .refusingToOverwriteInput(path: path)
+        }
+    }
+}
+
+// MARK: Model facts the writer needs
+
+extension Model {
+    /// Every tensor reachable from the model: initializers, attribute tensors, sparse parts, in all graphs and functions.
+    public var allTensors: [Tensor] {
+        var out: [Tensor] = []
+        func visit(_ g: Graph) {
+            out += g.initializers
+            for s in g.sparseInitializers { out += [s.values, s.indices] }
+            for n in g.nodes { visit(n.attributes) }
+        }
+        func visit(_ attrs: [Attribute]) {
+            for a in attrs {
+                switch a.value {
+                case .tensor(let t): out.append(t)
+                case .tensors(let ts): out += ts
+                case .sparseTensor(let s): out += [s.values, s.indices]
+                case .sparseTensors(let ss): for s in ss { out += [s.values, s.indices] }
+                case .graph(let g): visit(g)
+                case .graphs(let gs): gs.forEach(visit)
+                default: break
+                }
+            }
+        }
+        visit(graph)
+        for f in functions {
+            visit(f.attributeDefaults)
+            for n in f.nodes { visit(n.attributes) }
+        }
+        for t in trainingInfo {
+            if let g = t.initialization { visit(g) }
+            if let g = t.algorithm { visit(g) }
+        }
+        return out
+    }
+
+    /// Files whose mapped bytes the model's tensors view.
+    public var sourceFiles: [String] {
+        Array(Set(allTensors.compactMap { $0.byteView?.owner.filePath }))
+    }
+
+    /// Total bytes of tensor data.
+    public var initializerBytes: Int { allTensors.reduce(0) { $0 + $1.byteCount } }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import ModelConvKit
+import ONNXFormat
+
+/// `modelconv convert IN OUT`.
+struct Convert: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Convert a model to the format named by the output's extension.",
+        discussion: """
+            The source is read into modelconv's IR, written in the target format (to a temporary \
+            file renamed into place), then read back and compared with the source. The input is \
+            never modified, and an output path naming the input is refused.
+
+            Supported now: .onnx -> .onnx (re-serialization through the IR).
+            """)
+
+    @Argument(help: "The model to convert (.onnx).")
+    var input: String
+
+    @Argument(help: "Where to write the result; its extension picks the format.")
+    var output: String
+
+    @Flag(help: "Store initializers of at least --external-data-threshold bytes in '<output>.data' next to the model.")
+    var externalData = false
+
+    @Option(help: "Size in bytes from which an initializer goes to external data.")
+    var externalDataThreshold = 1024
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    func run() throws {
+        try runReportingErrors { () throws(ModelConvError) in
+            let writeOptions = ONNXWriteOptions(externalData: externalData, externalDataThreshold: externalDataThreshold)
+            let converter = ModelConverter(registry: .standard(onnxWrite: writeOptions))
+            let report = try converter.convert(input: input, output: output)
+            FileHandleWriter.writeStdout(json ? report.renderJSON() : report.renderText())
+        }
+    }
+}
