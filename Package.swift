@@ -35,10 +35,10 @@ let package = Package(
         ),
 
         // MARK: Tests
-        .target(name: "ConverterTestSupport", dependencies: ["ModelIR", "ONNXFormat", "ModelConvKit"]),
+        .target(name: "ConverterTestSupport", dependencies: ["ModelIR", "ModelFiles", "ONNXFormat", "ModelConvKit"]),
         .testTarget(name: "ModelIRTests", dependencies: ["ModelIR", "ConverterTestSupport"]),
-        .testTarget(name: "ONNXFormatTests", dependencies: ["ONNXFormat", "ModelIR", "ConverterTestSupport"]),
+        .testTarget(name: "ONNXFormatTests", dependencies: ["ONNXFormat", "ModelIR", "ModelFiles", "CProtobufONNX", "ConverterTestSupport"]),
         .testTarget(name: "ModelConvKitTests", dependencies: ["ModelConvKit", "ConverterTestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["ConverterTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["modelconv", "ConverterTestSupport"], exclude: ["Snapshots"]),
     ]
 )

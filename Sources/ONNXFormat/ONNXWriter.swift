@@ -25,7 +25,7 @@ public struct ONNXWriter: Sendable {
             let dataPath = url.deletingLastPathComponent().appendingPathComponent(name).path
             try refuseOverwrite(dataPath, sources: sources)
             let threshold = options.externalData ? options.externalDataThreshold : min(options.externalDataThreshold, 1024)
-            sink = try ExternalDataSink(location: name, destination: dataPath, threshold: threshold)
+            sink = ExternalDataSink(location: name, destination: dataPath, threshold: threshold)
         }
 
         let context = WriteContext(path: path, external: sink)
@@ -36,7 +36,7 @@ public struct ONNXWriter: Sendable {
         let rc = onnxio_pack_model_to_fd(proto, out.descriptor, &err, err.count)
         guard rc == 0 else { throw .writeFailed(path: path, reason: String(cString: err)) }
         do {
-            try sink?.file.commit()
+            try sink?.commit()
             try out.commit()
         } catch {
             throw .writeFailed(path: path, reason: error.description)

@@ -1,0 +1,111 @@
+import ConverterTestSupport
+import Foundation
+import Testing
+
+/// End-to-end tests of the `modelconv` executable.
+@Suite("CLI")
+struct CLITests {
+    // MARK: Help
+
+    @Test("--help explains each command", arguments: [
+        ([], "convert"), (["convert"], "--external-data"), (["inspect"], "--format"),
+    ])
+    func help(command: [String], mentions: String) throws {
+        let r = try CLIRunner.run(command + ["--help"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("USAGE"))
+        #expect(r.stdout.contains(mentions))
+    }
+
+    @Test("the top-level help documents the exit codes")
+    func exitCodesDocumented() throws {
+        let r = try CLIRunner.run(["--help"])
+        #expect(r.stdout.contains("Exit codes"))
+    }
+
+    // MARK: Inspect
+
+    @Test("inspect's text output matches the pinned snapshot")
+    func inspectSnapshot() throws {
+        let r = try CLIRunner.run(["inspect", "SampleModels/logreg_iris.onnx", "--nodes"], in: Fixtures.packageRoot)
+        #expect(r.status == 0, "\(r.stderr)")
+        try Snapshot.assertMatches(r.stdout, named: "logreg_iris.inspect.txt")
+    }
+
+    @Test("inspect --json prints a JSON document with the documented keys")
+    func inspectJSON() throws {
+        let r = try CLIRunner.run(["inspect", Fixtures.sample("silero_vad_16k_op15.onnx"), "--json"])
+        #expect(r.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        for key in ["format", "inputs", "outputs", "ops", "parameters", "subgraphs", "opsets", "metadata"] {
+            #expect(object?[key] != nil, "missing key \(key)")
+        }
+    }
+
+    @Test("inspect --format dot prints a Graphviz digraph")
+    func inspectDot() throws {
+        let r = try CLIRunner.run(["inspect", Fixtures.sample("logreg_iris.onnx"), "--format", "dot"])
+        #expect(r.status == 0)
+        #expect(r.stdout.hasPrefix("digraph"))
+    }
+
+    // MARK: Convert
+
+    @Test("convert writes a model that inspects like the source, and leaves no temporary files")
+    func convertRoundTrip() throws {
+        let folder = Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("out.onnx").path
+        let r = try CLIRunner.run(["convert", Fixtures.sample("silero_vad_16k_op15.onnx"), out, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        #expect(report?["readBackIdentical"] as? Bool == true)
+        let a = try CLIRunner.run(["inspect", Fixtures.sample("silero_vad_16k_op15.onnx"), "--json"])
+        let b = try CLIRunner.run(["inspect", out, "--json"])
+        #expect(Self.dropPathAndSize(a.stdout) == Self.dropPathAndSize(b.stdout))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["out.onnx"])
+    }
+
+    static func dropPathAndSize(_ json: String) -> String {
+        json.split(separator: "\n").filter { !$0.contains("\"path\"") && !$0.contains("\"fileBytes\"") }.joined(separator: "\n")
+    }
+
+    // MARK: Errors
+
+    @Test("bad input gives one error line on stderr and exit code 1", arguments: [
+        "missing", "folder", "empty", "random", "truncated",
+    ])
+    func badInput(kind: String) throws {
+        let folder = Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("\(kind).onnx").path
+        switch kind {
+        case "folder": try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        case "empty": FileManager.default.createFile(atPath: path, contents: Data())
+        case "random": FileManager.default.createFile(atPath: path, contents: Data((0..<999).map { UInt8(($0 * 7919 + 13) % 251) }))
+        case "truncated":
+            let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.sample("silero_vad_16k_op15.onnx")))
+            FileManager.default.createFile(atPath: path, contents: data.prefix(5000))
+        default: break
+        }
+        for args in [["inspect", path], ["convert", path, folder.appendingPathComponent("o.onnx").path]] {
+            let r = try CLIRunner.run(args)
+            #expect(r.status == 1, "\(args): \(r.stderr)")
+            let lines = r.stderr.split(separator: "\n")
+            #expect(lines.count == 1 && lines[0].hasPrefix("error: ") && lines[0].contains(path), "\(r.stderr)")
+        }
+    }
+
+    @Test("convert refuses to overwrite its input")
+    func refusesInputAsOutput() throws {
+        let folder = Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("m.onnx").path
+        try FileManager.default.copyItem(atPath: Fixtures.sample("logreg_iris.onnx"), toPath: path)
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        let r = try CLIRunner.run(["convert", path, path])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("refusing to overwrite"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+    }
+}
