@@ -35,6 +35,20 @@ public final class MappedFile: ByteOwner, @unchecked Sendable {
         baseAddress = UnsafeRawPointer(p)
     }
 
+    /// Drops the resident pages inside the range (page-aligned interior only); the mapping is
+    /// read-only and never written, so the bytes are refetched from the file when read again.
+    public func releasePages(offset: Int, count: Int) {
+        guard let baseAddress, count > 0, offset >= 0, offset + count <= byteCount else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (Int(bitPattern: baseAddress) + offset + page - 1) / page * page
+        let end = (Int(bitPattern: baseAddress) + offset + count) / page * page
+        guard end > start, let p = UnsafeMutableRawPointer(bitPattern: start) else { return }
+        _ = madvise(p, end - start, Int32(MADV_DONTNEED))
+    }
+
+    /// Drops every resident page of the mapping.
+    public func releaseAllPages() { releasePages(offset: 0, count: byteCount) }
+
     deinit {
         if let baseAddress, byteCount > 0 {
             munmap(UnsafeMutableRawPointer(mutating: baseAddress), byteCount)

@@ -13,10 +13,14 @@ public protocol ByteOwner: AnyObject, Sendable {
     var byteCount: Int { get }
     /// The file the bytes are mapped from, if any.
     var filePath: String? { get }
+    /// Tells the owner the range was read and its memory may be given back (mapped files drop
+    /// the resident pages; the kernel refetches them if they are read again).
+    func releasePages(offset: Int, count: Int)
 }
 
 extension ByteOwner {
     public var filePath: String? { nil }
+    public func releasePages(offset: Int, count: Int) {}
 }
 
 /// A heap buffer owned by the IR (made by a pass or decoded from typed fields).
@@ -100,12 +104,23 @@ public struct ByteView: Sendable, Hashable, CustomStringConvertible {
     /// The bytes copied into an array (for small tensors and tests).
     public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
 
+    /// Compares bytes in chunks, releasing mapped pages behind the comparison so that comparing
+    /// two large mapped models does not keep both resident.
     public static func == (lhs: ByteView, rhs: ByteView) -> Bool {
         guard lhs.count == rhs.count else { return false }
         if lhs.owner === rhs.owner && lhs.offset == rhs.offset { return true }
+        let chunk = 16 << 20
         return lhs.withUnsafeBytes { a in
             rhs.withUnsafeBytes { b in
-                a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0
+                var done = 0
+                while done < a.count {
+                    let n = min(chunk, a.count - done)
+                    if memcmp(a.baseAddress! + done, b.baseAddress! + done, n) != 0 { return false }
+                    lhs.owner.releasePages(offset: lhs.offset + done, count: n)
+                    rhs.owner.releasePages(offset: rhs.offset + done, count: n)
+                    done += n
+                }
+                return true
             }
         }
     }

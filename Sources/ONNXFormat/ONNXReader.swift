@@ -24,8 +24,11 @@ public struct ONNXReader: Sendable {
         var stripper = WeightStripper(
             base: base, count: file.byteCount, threshold: max(viewThreshold, WeightStripper.markerSize + 1),
             nonce: UInt64.random(in: 1...UInt64.max))
+        stripper.release = { [file] offset, count in file.releasePages(offset: offset, count: count) }
         let stripped: [UInt8]?
         do { stripped = try stripper.run() } catch { throw .malformed(path: path, offset: error.offset, reason: error.reason) }
+        // The walk touched (and the kernel mapped around) the field headers; give those pages back.
+        if stripped != nil { file.releaseAllPages() }
 
         let proto: UnsafeMutablePointer<Onnx__ModelProto>?
         if let stripped {

@@ -33,7 +33,11 @@ public struct ONNXWriter: Sendable {
         let out: AtomicFile
         do { out = try AtomicFile(destination: path) } catch { throw .writeFailed(path: path, reason: error.description) }
         var err = [CChar](repeating: 0, count: 256)
-        let rc = onnxio_pack_model_to_fd(proto, out.descriptor, &err, err.count)
+        // Pages of mapped input files are dropped once written, so memory stays near one copy of the graph.
+        let mapped = model.mappedOwners
+        var bases: [UnsafePointer<UInt8>?] = mapped.map { $0.baseAddress?.assumingMemoryBound(to: UInt8.self) }
+        var sizes: [Int] = mapped.map(\.byteCount)
+        let rc = onnxio_pack_model_to_fd_releasing(proto, out.descriptor, &bases, &sizes, mapped.count, &err, err.count)
         guard rc == 0 else { throw .writeFailed(path: path, reason: String(cString: err)) }
         do {
             try sink?.commit()
@@ -82,6 +86,17 @@ extension Model {
         for t in trainingInfo {
             if let g = t.initialization { visit(g) }
             if let g = t.algorithm { visit(g) }
+        }
+        return out
+    }
+
+    /// The distinct file mappings the model's tensors view.
+    var mappedOwners: [any ByteOwner] {
+        var seen = Set<ObjectIdentifier>()
+        var out: [any ByteOwner] = []
+        for t in allTensors {
+            guard let owner = t.byteView?.owner, owner.filePath != nil else { continue }
+            if seen.insert(ObjectIdentifier(owner)).inserted { out.append(owner) }
         }
         return out
     }

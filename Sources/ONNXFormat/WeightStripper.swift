@@ -59,6 +59,10 @@ struct WeightStripper {
     let nonce: UInt64
     /// File ranges of the stripped payloads, indexed by marker number.
     private(set) var regions: [(offset: Int, count: Int)] = []
+    /// Called with file ranges the walk has passed, so their pages can be released.
+    var release: (Int, Int) -> Void = { _, _ in }
+    private var releasedUpTo = 0
+    private static let releaseStep = 32 << 20
 
     init(base: UnsafeRawPointer, count: Int, threshold: Int, nonce: UInt64) {
         self.base = base
@@ -110,6 +114,10 @@ struct WeightStripper {
                 var replacement: [UInt8]? = nil
                 if kind == .tensor && number == 9 {
                     if Int(len) >= threshold { replacement = makeMarker(offset: payloadStart, count: Int(len)) }
+                    if p - releasedUpTo >= Self.releaseStep {
+                        release(releasedUpTo, fieldStart - releasedUpTo)
+                        releasedUpTo = fieldStart
+                    }
                 } else if let child = kind.child(number) {
                     replacement = try rewrite(start: payloadStart, end: payloadEnd, kind: child, depth: depth + 1)
                 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 /* Small appends are gathered in a staging buffer of this size. */
@@ -21,7 +22,27 @@ typedef struct {
     uint8_t *stage;
     size_t used;
     int error;             /* first errno seen; once set, later appends are dropped */
+    const uint8_t *const *region_bases; /* read-only file mappings whose pages may be dropped after writing */
+    const size_t *region_sizes;
+    size_t n_regions;
 } OnnxioFdBuffer;
+
+/* Drops the resident pages of [data, data+len) when it lies inside one of the read-only file
+ * mappings: they were only read, so the kernel refetches them from the file if needed again. */
+static void onnxio_release_pages(const OnnxioFdBuffer *b, const uint8_t *data, size_t len)
+{
+    for (size_t i = 0; i < b->n_regions; i++) {
+        const uint8_t *base = b->region_bases[i];
+        if (data < base || data + len > base + b->region_sizes[i])
+            continue;
+        long page = sysconf(_SC_PAGESIZE);
+        uintptr_t start = ((uintptr_t)data + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+        uintptr_t end = ((uintptr_t)data + len) & ~((uintptr_t)page - 1);
+        if (end > start)
+            (void)madvise((void *)start, end - start, MADV_DONTNEED);
+        return;
+    }
+}
 
 /* Writes all len bytes to fd, retrying on partial writes and EINTR; 0 or an errno. */
 static int onnxio_write_all(int fd, const uint8_t *data, size_t len)
@@ -59,6 +80,7 @@ static void onnxio_fd_append(ProtobufCBuffer *buffer, size_t len, const uint8_t 
         onnxio_flush(b);
         if (b->error == 0)
             b->error = onnxio_write_all(b->fd, data, len);
+        onnxio_release_pages(b, data, len);
         return;
     }
     if (b->used + len > ONNXIO_STAGE_SIZE)
@@ -76,10 +98,14 @@ static void onnxio_set_error(char *errbuf, size_t errlen, const char *what, int 
 
 /* Streams any generated message to fd. */
 static int onnxio_pack_to_fd(const ProtobufCMessage *msg, int fd,
-                             char *errbuf, size_t errlen)
+                             const uint8_t *const *region_bases, const size_t *region_sizes,
+                             size_t n_regions, char *errbuf, size_t errlen)
 {
     OnnxioFdBuffer b;
     memset(&b, 0, sizeof b);
+    b.region_bases = region_bases;
+    b.region_sizes = region_sizes;
+    b.n_regions = n_regions;
     b.base.append = onnxio_fd_append;
     b.fd = fd;
     b.stage = malloc(ONNXIO_STAGE_SIZE);
@@ -133,13 +159,13 @@ size_t onnxio_tensor_packed_size(const Onnx__TensorProto *t)
 int onnxio_pack_model_to_fd(const Onnx__ModelProto *m, int fd,
                             char *errbuf, size_t errlen)
 {
-    return onnxio_pack_to_fd(&m->base, fd, errbuf, errlen);
+    return onnxio_pack_to_fd(&m->base, fd, NULL, NULL, 0, errbuf, errlen);
 }
 
 int onnxio_pack_tensor_to_fd(const Onnx__TensorProto *t, int fd,
                              char *errbuf, size_t errlen)
 {
-    return onnxio_pack_to_fd(&t->base, fd, errbuf, errlen);
+    return onnxio_pack_to_fd(&t->base, fd, NULL, NULL, 0, errbuf, errlen);
 }
 
 /* Defines onnxio_init_<name>(T *p) as *p = <INIT macro>. */
@@ -178,3 +204,11 @@ ONNXIO_DEFINE_INIT(sharding_spec, Onnx__ShardingSpecProto, ONNX__SHARDING_SPEC_P
 ONNXIO_DEFINE_INIT(sharded_dim, Onnx__ShardedDimProto, ONNX__SHARDED_DIM_PROTO__INIT)
 ONNXIO_DEFINE_INIT(simple_sharded_dim, Onnx__SimpleShardedDimProto, ONNX__SIMPLE_SHARDED_DIM_PROTO__INIT)
 ONNXIO_DEFINE_INIT(int_int_list_entry, Onnx__IntIntListEntryProto, ONNX__INT_INT_LIST_ENTRY_PROTO__INIT)
+
+int onnxio_pack_model_to_fd_releasing(const Onnx__ModelProto *m, int fd,
+                                      const uint8_t *const *region_bases,
+                                      const size_t *region_sizes, size_t n_regions,
+                                      char *errbuf, size_t errlen)
+{
+    return onnxio_pack_to_fd(&m->base, fd, region_bases, region_sizes, n_regions, errbuf, errlen);
+}

@@ -46,6 +46,13 @@ size_t onnxio_tensor_packed_size(const Onnx__TensorProto *t);
 int onnxio_pack_model_to_fd(const Onnx__ModelProto *m, int fd,
                             char *errbuf, size_t errlen);
 
+/* Like onnxio_pack_model_to_fd; after each large append that lies inside one of the given
+ * read-only file mappings, its pages are dropped (madvise MADV_DONTNEED) to bound memory. */
+int onnxio_pack_model_to_fd_releasing(const Onnx__ModelProto *m, int fd,
+                                      const uint8_t *const *region_bases,
+                                      const size_t *region_sizes, size_t n_regions,
+                                      char *errbuf, size_t errlen);
+
 /* Serializes a tensor to fd; same contract as onnxio_pack_model_to_fd. */
 int onnxio_pack_tensor_to_fd(const Onnx__TensorProto *t, int fd,
                              char *errbuf, size_t errlen);
