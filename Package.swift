@@ -15,6 +15,8 @@ let package = Package(
         .target(name: "ModelIR"),
         .target(name: "ModelFiles", dependencies: ["ModelIR"]),
         .target(name: "OpSet", dependencies: ["ModelIR"]),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        .target(name: "Interpreter", dependencies: ["ModelIR", "OpSet", "COpenBLAS"]),
 
         // MARK: Formats
         .target(
@@ -39,6 +41,7 @@ let package = Package(
         .testTarget(name: "ModelIRTests", dependencies: ["ModelIR", "ConverterTestSupport"]),
         .testTarget(name: "ONNXFormatTests", dependencies: ["ONNXFormat", "ModelIR", "ModelFiles", "CProtobufONNX", "ConverterTestSupport"]),
         .testTarget(name: "ModelConvKitTests", dependencies: ["ModelConvKit", "ConverterTestSupport"]),
+        .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "ONNXFormat", "ModelIR", "ConverterTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["modelconv", "ConverterTestSupport"], exclude: ["Snapshots"]),
     ]
 )

@@ -1,0 +1,17 @@
+/// The standard kernel set: every family of `Kernels/`.
+extension KernelTable {
+    public static var standard: KernelTable {
+        var table = KernelTable()
+        for family in KernelFamilies.all { table.add(family) }
+        return table
+    }
+}
+
+/// The kernel families; each `Kernels/<Family>.swift` file contributes one table.
+enum KernelFamilies {
+    static var all: [[String: Kernel]] {
+        [
+            ConstantKernels.table,
+        ]
+    }
+}
