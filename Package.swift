@@ -9,6 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
         // MARK: Core
@@ -17,6 +18,7 @@ let package = Package(
         .target(name: "OpSet", dependencies: ["ModelIR"]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .target(name: "Interpreter", dependencies: ["ModelIR", "OpSet", "COpenBLAS"]),
+        .target(name: "Validation", dependencies: ["Interpreter", "ModelIR", "ONNXFormat", "ZIPFoundation"]),
 
         // MARK: Formats
         .target(
@@ -27,7 +29,7 @@ let package = Package(
         .target(name: "ONNXFormat", dependencies: ["ModelIR", "ModelFiles", "CProtobufONNX"]),
 
         // MARK: Library API and CLI
-        .target(name: "ModelConvKit", dependencies: ["ModelIR", "ModelFiles", "OpSet", "ONNXFormat"]),
+        .target(name: "ModelConvKit", dependencies: ["ModelIR", "ModelFiles", "OpSet", "ONNXFormat", "Interpreter", "Validation"]),
         .executableTarget(
             name: "modelconv",
             dependencies: [

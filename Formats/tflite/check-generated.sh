@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Fails if CFlatTFLite/schema_generated.h is not what generate.sh produces
-# from the current schema.fbs.
+# Fails if CFlatTFLite/schema_generated.h or CFlatTFLite/tflite_options.cpp
+# is not what generate.sh produces from the current schema.fbs.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -8,8 +8,10 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
 "$here/generate.sh" "$tmp" >/dev/null
-if ! diff -u "$here/CFlatTFLite/schema_generated.h" "$tmp/schema_generated.h"; then
-    echo "generated code is stale: run Formats/tflite/generate.sh" >&2
-    exit 1
-fi
+for f in schema_generated.h tflite_options.cpp; do
+    if ! diff -u "$here/CFlatTFLite/$f" "$tmp/$f"; then
+        echo "generated code is stale ($f): run Formats/tflite/generate.sh" >&2
+        exit 1
+    fi
+done
 echo "generated code is up to date"

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates the C++ reader/builder for the TFLite schema.
+# Regenerates the C++ reader/builder for the TFLite schema: flatc's
+# schema_generated.h and the generic options facade tflite_options.cpp
+# (gen_options_facade.py, needs python3).
 #
 # Usage: Formats/tflite/generate.sh [output-dir]
 #   output-dir defaults to Formats/tflite/CFlatTFLite (the committed copy).
@@ -30,3 +32,4 @@ mkdir -p "$out"
 # helpers. No object API, no mutation, no reflection, no extra includes.
 "$flatc" --cpp --cpp-std c++11 -o "$out" "$schema"
 echo "wrote $out/schema_generated.h"
+python3 "$here/gen_options_facade.py" "$schema" "$out/tflite_options.cpp"

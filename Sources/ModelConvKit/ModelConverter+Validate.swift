@@ -1,0 +1,102 @@
+import Interpreter
+import ModelIR
+import Validation
+
+/// Where a run's inputs come from.
+public struct InputOptions: Sendable {
+    /// `name → file` (`.npy` or ONNX `.pb`).
+    public var files: [String: String]
+    /// An `.npz` with `<name>` or `input:<name>` arrays.
+    public var archive: String?
+    /// Values for symbolic dims of generated inputs.
+    public var dims: [String: Int]
+    public var seed: UInt64
+
+    public init(files: [String: String] = [:], archive: String? = nil, dims: [String: Int] = [:], seed: UInt64 = 0) {
+        self.files = files
+        self.archive = archive
+        self.dims = dims
+        self.seed = seed
+    }
+}
+
+extension ModelConverter {
+    // MARK: Run
+
+    /// Runs a model in the reference interpreter; returns its inputs (as fed) and outputs.
+    public func run(path: String, inputs options: InputOptions) throws(ModelConvError)
+        -> (inputs: [String: NDArray], outputs: [(name: String, value: NDArray)]) {
+        let (model, _) = try read(path: path)
+        let (inputs, _) = try resolveInputs(for: model, options: options)
+        let result: Interpreter.RunResult
+        do { result = try Validator().run(model, name: path, inputs: inputs) } catch { throw Self.classify(error) }
+        var outputs: [(name: String, value: NDArray)] = []
+        for (name, value) in result.outputs {
+            guard let t = value.tensor else { throw .unsupported("\(path): output '\(name)' is not a tensor; only tensor outputs can be reported") }
+            outputs.append((name, t))
+        }
+        return (inputs, outputs)
+    }
+
+    // MARK: Validate
+
+    /// Runs `reference` and `candidate` on the same inputs and compares their outputs.
+    public func validate(reference: String, candidate: String, inputs options: InputOptions, quantizedSteps: Double = 1)
+        throws(ModelConvError) -> ValidationReport {
+        let (a, _) = try read(path: reference)
+        let (b, _) = try read(path: candidate)
+        let (inputs, sources) = try resolveInputs(for: a, options: options)
+        do {
+            return try Validator(quantizedSteps: quantizedSteps).compare(
+                reference: a, referenceName: reference, candidate: b, candidateName: candidate,
+                inputs: inputs, inputSources: sources)
+        } catch {
+            throw Self.classify(error)
+        }
+    }
+
+    /// Runs `model` on the inputs of `referenceArchive` and compares with its stored outputs.
+    public func validate(model path: String, referenceArchive: String, inputs options: InputOptions) throws(ModelConvError) -> ValidationReport {
+        let (model, _) = try read(path: path)
+        var opts = options
+        opts.archive = referenceArchive
+        let (inputs, sources) = try resolveInputs(for: model, options: opts)
+        let stored: [String: NDArray]
+        do { stored = try InputSet.readArchive(path: referenceArchive) } catch { throw .input(error.description) }
+        do {
+            return try Validator().compare(model: model, name: path, expected: stored, inputs: inputs, inputSources: sources)
+        } catch {
+            throw Self.classify(error)
+        }
+    }
+
+    // MARK: Inputs
+
+    func resolveInputs(for model: Model, options: InputOptions) throws(ModelConvError) -> ([String: NDArray], [String: String]) {
+        do {
+            var given: [String: NDArray] = [:]
+            for (name, file) in options.files { given[name] = try InputSet.readArray(path: file) }
+            let archive = try options.archive.map { p throws(ValidationError) in try InputSet.readArchive(path: p) } ?? [:]
+            let resolved = try InputSet.resolve(for: model, given: given, archive: archive,
+                                                generator: InputGenerator(seed: options.seed, dims: options.dims))
+            var sources: [String: String] = [:]
+            for name in resolved.keys {
+                sources[name] = given[name] != nil ? "given" : (archive["input:\(name)"] ?? archive[name]) != nil ? "file" : "generated"
+            }
+            return (resolved, sources)
+        } catch {
+            throw Self.classify(error)
+        }
+    }
+
+    static func classify(_ error: ValidationError) -> ModelConvError {
+        switch error {
+        case .input(let m): return .input(m)
+        case .run(let model, let reason):
+            if reason.contains("has no interpreter kernel") || reason.contains("does not support element type") {
+                return .unsupported("\(model): \(reason)")
+            }
+            return .input("\(model): \(reason)")
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+import ModelConvKit
+import Validation
+
+/// `modelconv run MODEL`.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a model in modelconv's reference interpreter.",
+        discussion: """
+            Inputs not given with --input/--inputs are generated from the declared types (seeded; \
+            floats in [-1, 1], int8/uint8 over their range, other integers in [0, 3]); symbolic dims \
+            default to 1 unless fixed with --dim. Prints each output's dtype, shape and leading values; \
+            --output writes inputs and outputs to an .npz (keys input:NAME and output:NAME).
+            """)
+
+    @Argument(help: "The model file.")
+    var model: String
+
+    @OptionGroup var inputs: InputArguments
+
+    @Option(help: "Write inputs and outputs to this .npz file.")
+    var output: String?
+
+    @Flag(help: "Print a JSON summary.")
+    var json = false
+
+    func run() throws {
+        let options = try inputs.options()
+        try runReportingErrors { () throws(ModelConvError) in
+            let result = try ModelConverter().run(path: model, inputs: options)
+            if let output {
+                let arrays = result.inputs.sorted { $0.key < $1.key }.map { ("input:\($0.key)", $0.value) }
+                    + result.outputs.map { ("output:\($0.name)", $0.value) }
+                do throws(NPYFormat.Failure) { try NPZArchive.write(arrays, to: output) } catch { throw .input(error.description) }
+            }
+            if json {
+                let items = result.outputs.map { "{\"name\": \"\($0.name)\", \"dtype\": \"\($0.value.dataType.name)\", \"shape\": \($0.value.shape)}" }
+                FileHandleWriter.writeStdout("{\"outputs\": [\(items.joined(separator: ", "))]}\n")
+            } else {
+                for (name, value) in result.outputs {
+                    let head = value.doubles.prefix(8).map { String(format: "%g", $0) }.joined(separator: ", ")
+                    FileHandleWriter.writeStdout("\(name): \(value.dataType.name)\(value.shape) [\(head)\(value.count > 8 ? ", …" : "")]\n")
+                }
+            }
+        }
+    }
+}
