@@ -27,9 +27,11 @@ let package = Package(
             linkerSettings: [.linkedLibrary("protobuf-c")]
         ),
         .target(name: "ONNXFormat", dependencies: ["ModelIR", "ModelFiles", "CProtobufONNX"]),
+        .target(name: "CFlatTFLite", path: "Formats/tflite/CFlatTFLite", publicHeadersPath: "include"),
+        .target(name: "TFLiteFormat", dependencies: ["ModelIR", "ModelFiles", "CFlatTFLite"]),
 
         // MARK: Library API and CLI
-        .target(name: "ModelConvKit", dependencies: ["ModelIR", "ModelFiles", "OpSet", "ONNXFormat", "Interpreter", "Validation"]),
+        .target(name: "ModelConvKit", dependencies: ["ModelIR", "ModelFiles", "OpSet", "ONNXFormat", "TFLiteFormat", "Interpreter", "Validation"]),
         .executableTarget(
             name: "modelconv",
             dependencies: [
@@ -44,6 +46,8 @@ let package = Package(
         .testTarget(name: "ONNXFormatTests", dependencies: ["ONNXFormat", "ModelIR", "ModelFiles", "CProtobufONNX", "ConverterTestSupport"]),
         .testTarget(name: "ModelConvKitTests", dependencies: ["ModelConvKit", "ConverterTestSupport"]),
         .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "ONNXFormat", "ModelIR", "ConverterTestSupport"]),
+        .testTarget(name: "TFLiteFormatTests", dependencies: ["TFLiteFormat", "ModelIR", "ConverterTestSupport"], exclude: ["Fixtures/make_bad_models.py"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["modelconv", "ConverterTestSupport"], exclude: ["Snapshots"]),
-    ]
+    ],
+    cxxLanguageStandard: .cxx17
 )

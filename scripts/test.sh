@@ -12,10 +12,11 @@ echo "== Swift test suites"
 swift build --build-tests
 swift test --skip-build
 
-echo "== Interop tier (onnx.checker + onnxruntime)"
+echo "== Interop tier (onnx.checker, onnxruntime, LiteRT)"
 BIN=.build/debug/modelconv
 status=0
 python3 Tests/interop/onnx_testdata_roundtrip.py --modelconv "$BIN" || status=1
 python3 Tests/interop/external_data_check.py --modelconv "$BIN" || status=1
 python3 Tests/interop/onnx_roundtrip.py --modelconv "$BIN" || status=1
+python3 Tests/interop/tflite_roundtrip.py --modelconv "$BIN" || status=1
 exit $status

@@ -1,5 +1,6 @@
 import ModelIR
 import ONNXFormat
+import TFLiteFormat
 
 /// Reads one model format into the IR.
 public protocol ModelReading: Sendable {
@@ -24,8 +25,8 @@ public struct FormatRegistry: Sendable {
     /// Every format this build supports, with default options.
     public static func standard(onnxWrite: ONNXWriteOptions = ONNXWriteOptions()) -> FormatRegistry {
         FormatRegistry(
-            readers: [.onnx: ONNXModelReader()],
-            writers: [.onnx: ONNXModelWriter(options: onnxWrite)])
+            readers: [.onnx: ONNXModelReader(), .tflite: TFLiteModelReader()],
+            writers: [.onnx: ONNXModelWriter(options: onnxWrite), .tflite: TFLiteModelWriter()])
     }
 
     /// The reader for `format`, or an unsupported-format error.
@@ -72,6 +73,34 @@ extension ModelConvError {
     init(_ error: ONNXError) {
         switch error {
         case .unsupported: self = .unsupported(error.description)
+        default: self = .input(error.description)
+        }
+    }
+}
+
+// MARK: TFLite
+
+/// The TFLite reader behind the registry interface.
+public struct TFLiteModelReader: ModelReading {
+    public init() {}
+    public func read(path: String) throws(ModelConvError) -> Model {
+        do { return try TFLiteReader().read(path: path) } catch { throw ModelConvError(error) }
+    }
+}
+
+/// The TFLite writer behind the registry interface.
+public struct TFLiteModelWriter: ModelWriting {
+    public init() {}
+    public func write(_ model: Model, to path: String, protecting inputs: [String]) throws(ModelConvError) {
+        do { try TFLiteWriter(protectedPaths: inputs).write(model, to: path) } catch { throw ModelConvError(error) }
+    }
+}
+
+extension ModelConvError {
+    /// Classifies a TFLite format error.
+    init(_ error: TFLiteError) {
+        switch error {
+        case .unsupported, .notRepresentable: self = .unsupported(error.description)
         default: self = .input(error.description)
         }
     }

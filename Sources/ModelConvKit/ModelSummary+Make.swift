@@ -19,12 +19,13 @@ extension ModelSummary {
         var nodeTotal = 0
         func countOps(_ g: Graph) {
             for n in g.nodes {
-                histogram[n.qualifiedOpType, default: 0] += 1
+                histogram[Self.opName(n), default: 0] += 1
                 nodeTotal += 1
                 for a in n.attributes { a.subgraphs.forEach(countOps) }
             }
         }
         countOps(model.graph)
+        model.subgraphs.forEach(countOps)
         nodeCount = nodeTotal
         ops = histogram.map { OpCount(op: $0.key, count: $0.value) }
             .sorted { $0.count != $1.count ? $0.count > $1.count : $0.op < $1.op }
@@ -58,10 +59,27 @@ extension ModelSummary {
         subgraphs = subs
         functions = model.functions.map { "\($0.domain ?? "")::\($0.name ?? "?")" }
         metadata = model.metadata.map { Entry(key: $0.key, value: $0.value) }
+            + model.binaryMetadata.map { Entry(key: $0.name, value: "<\($0.bytes.count) bytes>") }
+        quantization = model.graph.valueInfos.compactMap { v in
+            guard let q = v.quantization, !q.scales.isEmpty else { return nil }
+            return Quantization(tensor: v.name, dtype: v.type?.tensorType?.elementType?.name ?? "?",
+                                scales: q.scales, zeroPoints: q.zeroPoints, axis: q.isPerAxis ? q.axis : nil)
+        }
+        indexedSubgraphs = model.subgraphs.enumerated().map { i, g in
+            Subgraph(path: "subgraph \(i + 1)", name: g.name ?? "", nodes: g.nodes.count)
+        }
+        signatures = model.signatures.map { s in
+            "\(s.key ?? "") (graph \(s.graphIndex)): \(s.inputs.map(\.name).joined(separator: ", ")) -> \(s.outputs.map(\.name).joined(separator: ", "))"
+        }
         nodes = includeNodes ? model.graph.nodes.map(Self.nodeEntry) : nil
     }
 
     // MARK: Pieces
+
+    /// The op's display name: TFLite builtins by their own name, other domains qualified.
+    static func opName(_ n: Node) -> String {
+        n.normalizedDomain == "tflite" ? n.opType : n.normalizedDomain == "tflite.custom" ? "CUSTOM:\(n.opType)" : n.qualifiedOpType
+    }
 
     static func value(_ v: ValueInfo) -> Value {
         guard let type = v.type else { return Value(name: v.name, dtype: "?", shape: nil) }
@@ -74,7 +92,7 @@ extension ModelSummary {
     static func nodeEntry(_ n: Node) -> NodeEntry {
         var attrs: [String: String] = [:]
         for a in n.attributes { attrs[a.name] = AttributeFormatter.describe(a.value) }
-        return NodeEntry(name: n.name ?? "", op: n.qualifiedOpType, inputs: n.inputs, outputs: n.outputs, attributes: attrs)
+        return NodeEntry(name: n.name ?? "", op: opName(n), inputs: n.inputs, outputs: n.outputs, attributes: attrs)
     }
 }
 

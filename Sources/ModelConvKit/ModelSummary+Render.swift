@@ -31,6 +31,25 @@ extension ModelSummary {
             out.append("subgraphs (\(subgraphs.count)):")
             out += subgraphs.map { "  \($0.path): \($0.nodes) nodes" }
         }
+        if !indexedSubgraphs.isEmpty {
+            out.append("")
+            out.append("called subgraphs (\(indexedSubgraphs.count)):")
+            out += indexedSubgraphs.map { "  \($0.path) '\($0.name)': \($0.nodes) nodes" }
+        }
+        if !signatures.isEmpty {
+            out.append("")
+            out.append("signatures:")
+            out += signatures.map { "  \($0)" }
+        }
+        if !quantization.isEmpty {
+            out.append("")
+            out.append("quantized tensors (\(quantization.count)):")
+            out += quantization.map { q in
+                let scales = q.scales.count == 1 ? "scale \(q.scales[0])" : "\(q.scales.count) scales on axis \(q.axis ?? 0)"
+                let zps = Set(q.zeroPoints).count == 1 ? "zero point \(q.zeroPoints[0])" : "\(q.zeroPoints.count) zero points"
+                return "  \(q.tensor): \(q.dtype) \(scales), \(zps)"
+            }
+        }
         if !functions.isEmpty {
             out.append("")
             out.append("functions (\(functions.count)): \(functions.joined(separator: ", "))")

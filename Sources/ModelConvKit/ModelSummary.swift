@@ -36,6 +36,15 @@ public struct ModelSummary: Codable, Equatable, Sendable {
         public var outputs: [String]
         public var attributes: [String: String]
     }
+    /// A quantized value's parameters.
+    public struct Quantization: Codable, Equatable, Sendable {
+        public var tensor: String
+        public var dtype: String
+        public var scales: [Float]
+        public var zeroPoints: [Int64]
+        /// The axis the scales run along when per-axis.
+        public var axis: Int?
+    }
     public struct Entry: Codable, Equatable, Sendable {
         public var key: String
         public var value: String
@@ -59,6 +68,12 @@ public struct ModelSummary: Codable, Equatable, Sendable {
     public var subgraphs: [Subgraph]
     public var functions: [String]
     public var metadata: [Entry]
+    /// Quantization parameters of every quantized value of the main graph.
+    public var quantization: [Quantization]
+    /// Further graphs called by index (TFLite subgraphs).
+    public var indexedSubgraphs: [Subgraph]
+    /// Signature defs: key and input/output names.
+    public var signatures: [String]
     /// Every node of the main graph; present only when asked for (`--nodes`).
     public var nodes: [NodeEntry]?
 }

@@ -12,12 +12,19 @@ public struct Model: Hashable, Sendable {
     public var metadata: [MetadataEntry]
     public var functions: [Function]
     public var trainingInfo: [TrainingInfo]
+    /// Further graphs that ops call by index (TFLite subgraphs 1…n; `subgraphs[i]` is subgraph i + 1).
+    public var subgraphs: [Graph]
+    /// Named entry points (TFLite signature defs).
+    public var signatures: [Signature]
+    /// Metadata whose values are bytes rather than text.
+    public var binaryMetadata: [BinaryMetadata]
 
     public init(
         irVersion: Int64? = nil, opsetImports: [OpsetImport] = [], producerName: String? = nil,
         producerVersion: String? = nil, domain: String? = nil, modelVersion: Int64? = nil,
         docString: String? = nil, graph: Graph, metadata: [MetadataEntry] = [],
-        functions: [Function] = [], trainingInfo: [TrainingInfo] = []
+        functions: [Function] = [], trainingInfo: [TrainingInfo] = [], subgraphs: [Graph] = [],
+        signatures: [Signature] = [], binaryMetadata: [BinaryMetadata] = []
     ) {
         self.irVersion = irVersion
         self.opsetImports = opsetImports
@@ -30,6 +37,9 @@ public struct Model: Hashable, Sendable {
         self.metadata = metadata
         self.functions = functions
         self.trainingInfo = trainingInfo
+        self.subgraphs = subgraphs
+        self.signatures = signatures
+        self.binaryMetadata = binaryMetadata
     }
 
     /// The version imported for `domain` ("" or "ai.onnx" = default domain).

@@ -64,13 +64,22 @@ public struct ValueInfo: Hashable, Sendable {
     public var type: ValueType?
     public var docString: String?
     public var metadata: [MetadataEntry]
+    /// How the value's integers map to real numbers, when it is quantized.
+    public var quantization: QuantParams?
 
-    public init(name: String, type: ValueType?, docString: String? = nil, metadata: [MetadataEntry] = []) {
+    public init(
+        name: String, type: ValueType?, docString: String? = nil, metadata: [MetadataEntry] = [],
+        quantization: QuantParams? = nil
+    ) {
         self.name = name
         self.type = type
         self.docString = docString
         self.metadata = metadata
+        self.quantization = quantization
     }
+
+    /// The metadata value for `key`.
+    public func metadata(_ key: String) -> String? { metadata.first { $0.key == key }?.value }
 }
 
 /// An ordered key/value pair of free-form metadata.

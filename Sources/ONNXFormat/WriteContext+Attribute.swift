@@ -1,4 +1,5 @@
 import CProtobufONNX
+import ModelFiles
 import ModelIR
 
 // MARK: Attributes and types

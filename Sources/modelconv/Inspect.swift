@@ -4,7 +4,7 @@ import ModelConvKit
 /// `modelconv inspect MODEL`.
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Summarize a model: inputs, outputs, ops, parameters, subgraphs and metadata.",
+        abstract: "Summarize a model: inputs, outputs, ops, parameters, quantization, subgraphs and metadata.",
         discussion: """
             Text by default; --json (or --format json) prints the document described in the README; \
             --format dot prints the main graph for Graphviz (`modelconv inspect m.onnx --format dot | dot -Tsvg`).
@@ -14,7 +14,7 @@ struct Inspect: ParsableCommand {
         case text, json, dot
     }
 
-    @Argument(help: "The model file (.onnx).")
+    @Argument(help: "The model file (.onnx or .tflite).")
     var model: String
 
     @Option(help: "Output format: text, json or dot.")

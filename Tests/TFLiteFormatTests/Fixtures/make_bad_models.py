@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""Regenerates the malformed .tflite fixtures from SampleModels/tflm_sine_float.tflite.
+
+Each file breaks exactly one rule the TFLite reader must report; run from anywhere:
+  python3 Tests/TFLiteFormatTests/Fixtures/make_bad_models.py
+Uses the schema object API of the ai-edge-litert wheel and the flatbuffers package.
+"""
+import copy
+from pathlib import Path
+
+import flatbuffers
+from ai_edge_litert import schema_py_generated as schema
+
+HERE = Path(__file__).resolve().parent
+SOURCE = HERE.parents[2] / "SampleModels" / "tflm_sine_float.tflite"
+
+
+def load():
+    return schema.ModelT.InitFromPackedBuf(SOURCE.read_bytes(), 0)
+
+
+def save(model, name):
+    b = flatbuffers.Builder(1024)
+    b.Finish(model.Pack(b), file_identifier=b"TFL3")
+    (HERE / name).write_bytes(bytes(b.Output()))
+
+
+def main():
+    data = SOURCE.read_bytes()
+    # Wrong file identifier: bytes 4..8 are not "TFL3".
+    (HERE / "wrong_identifier.tflite").write_bytes(data[:4] + b"ONNX" + data[8:])
+    # Truncated: the first third of a valid file.
+    (HERE / "truncated.tflite").write_bytes(data[: len(data) // 3])
+    # Verifier failure: the root table offset points past the end of the file.
+    (HERE / "bad_root_offset.tflite").write_bytes((len(data) + 64).to_bytes(4, "little") + data[4:])
+
+    m = load()
+    m.subgraphs[0].tensors[0].buffer = len(m.buffers) + 7
+    save(m, "buffer_index_out_of_range.tflite")
+
+    m = load()
+    m.subgraphs[0].operators[0].opcodeIndex = len(m.operatorCodes) + 3
+    save(m, "opcode_index_out_of_range.tflite")
+
+    m = load()
+    for t in m.subgraphs[0].tensors:
+        if t.buffer and m.buffers[t.buffer].data is not None and len(m.buffers[t.buffer].data) > 0:
+            t.shape = [int(x) * 2 for x in t.shape] if len(t.shape) else [2]
+            break
+    save(m, "shape_buffer_mismatch.tflite")
+
+    # Two subgraphs that call each other through CALL_ONCE (init_subgraph_index).
+    m = load()
+    call_once = schema.OperatorCodeT()
+    call_once.builtinCode = schema.BuiltinOperator.CALL_ONCE
+    call_once.deprecatedBuiltinCode = 127  # PLACEHOLDER_FOR_GREATER_OP_CODES
+    call_once.version = 1
+    m.operatorCodes.append(call_once)
+    code = len(m.operatorCodes) - 1
+    second = copy.deepcopy(m.subgraphs[0])
+    second.name = b"second"
+    m.subgraphs.append(second)
+    for index, target in ((0, 1), (1, 0)):
+        op = schema.OperatorT()
+        op.opcodeIndex = code
+        op.inputs, op.outputs = [], []
+        op.builtinOptionsType = schema.BuiltinOptions.CallOnceOptions
+        op.builtinOptions = schema.CallOnceOptionsT()
+        op.builtinOptions.initSubgraphIndex = target
+        m.subgraphs[index].operators.insert(0, op)
+    save(m, "subgraph_cycle.tflite")
+
+
+if __name__ == "__main__":
+    main()
