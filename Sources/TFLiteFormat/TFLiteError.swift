@@ -37,6 +37,9 @@ public enum TFLiteDialect {
     /// Prefix of builtin_options_2 fields (to keep them apart from builtin_options fields).
     public static let options2FieldPrefix = "_2."
 
+    /// Binary metadata entry holding bytes appended after the flatbuffer (MediaPipe appends a zip).
+    public static let appendedDataName = "tflite.appended_data"
+
     // MARK: Value metadata keys
     public static let originalNameKey = "tflite.name"
     public static let isVariableKey = "tflite.is_variable"
@@ -116,3 +119,17 @@ enum TFLiteTypes {
 }
 
 import ModelIR
+
+extension ValueType.Kind {
+    /// The tensor type when this is a dense tensor.
+    var tensorTypeIfTensor: TensorType? {
+        if case .tensor(let t) = self { return t }
+        return nil
+    }
+
+    /// The name of an opaque type.
+    var opaqueName: String? {
+        if case .opaque(_, let name) = self { return name }
+        return nil
+    }
+}

@@ -71,6 +71,10 @@ final class TFLiteReadContext {
         model.docString = info.description.map { String(cString: $0) }
         model.signatures = try signatures(graphs)
         model.binaryMetadata = try metadata()
+        if let trailing = info.trailing_data, info.trailing_size > 0,
+           let view = ByteView(owner: file, offset: UnsafeRawPointer(trailing) - file.baseAddress!, count: info.trailing_size) {
+            model.binaryMetadata.append(BinaryMetadata(name: TFLiteDialect.appendedDataName, bytes: view))
+        }
         model.opsetImports = [OpsetImport(domain: TFLiteDialect.domain, version: Int64(info.version))]
         return model
     }

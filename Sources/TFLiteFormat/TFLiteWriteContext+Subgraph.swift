@@ -47,53 +47,73 @@ extension TFLiteWriteContext {
         let element = "value '\(info.name)'"
         var t = tfl_tensor()
         t.name = UnsafePointer(arena.string(info.metadata(TFLiteDialect.originalNameKey) ?? info.name))
-        var dims: [Dim]? = nil
-        switch info.type?.kind {
-        case .tensor(let tt)?:
-            guard let d = tt.elementType, let code = TFLiteTypes.tensorType(d) else {
-                throw .notRepresentable(path: path, element: element, reason: "element type \(tt.elementType?.name ?? "?") has no TFLite equivalent")
-            }
-            t.type = code
-            dims = tt.shape
-        case .opaque(_, let name?)?:
-            guard let code = TFLiteTypes.opaqueType(name) else {
-                throw .notRepresentable(path: path, element: element, reason: "opaque type \(name) has no TFLite equivalent")
-            }
-            t.type = code
-        default:
-            throw .notRepresentable(path: path, element: element, reason: "type \(info.type?.description ?? "?") has no TFLite equivalent")
-        }
-        // Shape: fixed dims as they are; unknown dims become 1 in `shape` and -1 in `shape_signature`.
-        var shape: [Int32]? = nil
-        var signature: [Int32]? = nil
-        if let recorded = info.metadata(TFLiteDialect.shapeKey) {
-            shape = recorded.split(separator: ",").compactMap { Int32($0) }
-        } else if let dims {
-            shape = dims.map { Int32(clamping: $0.fixedValue ?? 1) }
-        }
-        if let dims, info.metadata(TFLiteDialect.signatureKey) != nil || dims.contains(where: { $0.fixedValue == nil }) {
-            signature = dims.map { $0.fixedValue.map { Int32(clamping: $0) } ?? -1 }
-        }
-        if let shape, !(shape.isEmpty && info.metadata(TFLiteDialect.noShapeKey) != nil) {
-            let (n, p) = constArray(shape)
-            t.shape_count = n
-            t.shape = p ?? UnsafePointer(arena.array(Int32.self, count: 1))
-        }
-        if let signature {
-            let (n, p) = constArray(signature)
-            t.shape_signature_count = n
-            t.shape_signature = p ?? UnsafePointer(arena.array(Int32.self, count: 1))
-        }
+        let (code, dims) = try typeCode(info, element: element)
+        t.type = code
+        setShape(&t, info: info, dims: dims)
         t.is_variable = info.metadata(TFLiteDialect.isVariableKey) != nil ? 1 : 0
         t.has_rank = info.metadata(TFLiteDialect.hasRankKey) != nil ? 1 : 0
         if let q = info.quantization { try setQuantization(&t, q, element: element) }
-        if let constant {
-            switch constant.contents {
-            case .bytes(let view): t.buffer = UInt32(try buffer(view))
-            case .strings(let strings): t.buffer = UInt32(try buffer(Self.encodeStrings(strings)))
+        if let constant { t.buffer = UInt32(try bufferIndex(constant)) }
+        return try index(tfl_builder_add_tensor(builder, s, &t, &err, err.count))
+    }
+
+    /// Fixed dims as they are; unknown dims become 1 in `shape` and -1 in `shape_signature`.
+    private func setShape(_ t: inout tfl_tensor, info: ValueInfo, dims: [Dim]?) {
+        var shape: [Int32] = []
+        var signature: [Int32] = []
+        var dynamic = false
+        for d in dims ?? [] {
+            if case .fixed(let n) = d.value {
+                shape.append(Int32(clamping: n))
+                signature.append(Int32(clamping: n))
+            } else {
+                shape.append(1)
+                signature.append(-1)
+                dynamic = true
             }
         }
-        return try index(tfl_builder_add_tensor(builder, s, &t, &err, err.count))
+        if let recorded = info.metadata(TFLiteDialect.shapeKey) {
+            shape = recorded.split(separator: ",").compactMap { Int32(String($0)) }
+        }
+        let hasShape = dims != nil || info.metadata(TFLiteDialect.shapeKey) != nil
+        let omitShape = info.metadata(TFLiteDialect.noShapeKey) != nil && shape.isEmpty
+        if hasShape && !omitShape {
+            t.shape_count = shape.count
+            t.shape = presentArray(shape)
+        }
+        if dims != nil && (dynamic || info.metadata(TFLiteDialect.signatureKey) != nil) {
+            t.shape_signature_count = signature.count
+            t.shape_signature = presentArray(signature)
+        }
+    }
+
+    /// An arena copy of `values` that is non-nil even when empty (an empty but present vector).
+    private func presentArray<T>(_ values: [T]) -> UnsafePointer<T> {
+        let (_, p) = arena.copy(values)
+        if let p { return UnsafePointer(p) }
+        return UnsafePointer(arena.array(T.self, count: 1)!)
+    }
+
+    private func bufferIndex(_ constant: Tensor) throws(TFLiteError) -> Int32 {
+        switch constant.contents {
+        case .bytes(let view): return try buffer(view)
+        case .strings(let strings): return try buffer(Self.encodeStrings(strings))
+        }
+    }
+
+    /// The TFLite tensor type of a value and its dims (nil for opaque resource/variant values).
+    private func typeCode(_ info: ValueInfo, element: String) throws(TFLiteError) -> (Int32, [Dim]?) {
+        let kind: ValueType.Kind = info.type?.kind ?? .unspecified
+        if let tt = kind.tensorTypeIfTensor {
+            guard let d = tt.elementType, let code = TFLiteTypes.tensorType(d) else {
+                throw .notRepresentable(path: path, element: element, reason: "element type \(tt.elementType?.name ?? "?") has no TFLite equivalent")
+            }
+            return (code, tt.shape)
+        }
+        if let name = kind.opaqueName, let code = TFLiteTypes.opaqueType(name) {
+            return (code, nil)
+        }
+        throw .notRepresentable(path: path, element: element, reason: "type \(info.type?.description ?? "?") has no TFLite equivalent")
     }
 
     private func setQuantization(_ t: inout tfl_tensor, _ q: QuantParams, element: String) throws(TFLiteError) {

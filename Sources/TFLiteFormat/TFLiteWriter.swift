@@ -26,6 +26,9 @@ public struct TFLiteWriter: Sendable {
         guard let data else { throw .writeFailed(path: path, reason: "the builder produced no data") }
         do {
             try out.write(UnsafeRawBufferPointer(start: data, count: size))
+            for appended in model.binaryMetadata where appended.name == TFLiteDialect.appendedDataName {
+                try out.write(appended.bytes)
+            }
             try out.commit()
         } catch {
             throw .writeFailed(path: path, reason: error.description)
@@ -99,7 +102,7 @@ final class TFLiteWriteContext {
         var tensorIndices: [[String: Int32]] = []
         for g in [model.graph] + model.subgraphs { tensorIndices.append(try subgraph(g)) }
         for s in model.signatures { try signature(s, tensorIndices: tensorIndices) }
-        for m in model.binaryMetadata {
+        for m in model.binaryMetadata where m.name != TFLiteDialect.appendedDataName {
             let b = try buffer(m.bytes)
             _ = try index(tfl_builder_add_metadata(builder, arena.string(m.name), UInt32(b), &err, err.count))
         }
