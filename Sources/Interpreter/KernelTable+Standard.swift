@@ -12,6 +12,8 @@ enum KernelFamilies {
     static var all: [[String: Kernel]] {
         [
             ConstantKernels.table,
+            ControlFlowKernels.table,
+            SequenceKernels.table,
         ]
     }
 }
