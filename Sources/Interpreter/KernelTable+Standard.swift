@@ -14,6 +14,7 @@ enum KernelFamilies {
             ConstantKernels.table,
             ControlFlowKernels.table,
             SequenceKernels.table,
+            RecurrentKernels.table,
         ]
     }
 }
