@@ -15,6 +15,9 @@ enum KernelFamilies {
             ControlFlowKernels.table,
             SequenceKernels.table,
             RecurrentKernels.table,
+            SignalKernels.table,
+            TextKernels.table,
+            TrainingKernels.table,
         ]
     }
 }
