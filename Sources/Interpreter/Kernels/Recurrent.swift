@@ -71,7 +71,8 @@ enum RecurrentKernels {
         }
     }
 
-    /// Steps every batch row through direction `d`, calling `cell(step, [(row, time)])` per time step.
+    /// Steps every batch row through direction `d`, calling `cell` with the rows still inside their
+    /// sequence and the time index each processes at that step.
     static func run(_ p: RecurrentProblem, direction d: Int, _ cell: (_ rows: [(row: Int, time: Int)]) -> Void) {
         let steps = p.lengths.max() ?? 0
         for k in 0..<steps {

@@ -41,11 +41,13 @@ enum SequenceKernels {
 
     // MARK: Construction and editing
 
+    /// An empty sequence of the `dtype` attribute's element type (default float).
     static let sequenceEmpty: Kernel = { call throws(InterpreterError) in
         let type = DataType(rawValue: Int32(call.int("dtype", default: Int(DataType.float.rawValue))))
         return [.sequence(elementType: type, [])]
     }
 
+    /// A sequence of the (same-typed) input tensors.
     static let sequenceConstruct: Kernel = { call throws(InterpreterError) in
         var items: [NDArray] = []
         for i in 0..<call.inputs.count { items.append(try call.tensor(i)) }
@@ -54,6 +56,7 @@ enum SequenceKernels {
         return [.sequence(elementType: type, items)]
     }
 
+    /// Inserts a tensor at `position` (default: the end; negative counts from the back).
     static let sequenceInsert: Kernel = { call throws(InterpreterError) in
         var (type, items) = try sequence(call, 0)
         let t = try call.tensor(1)
@@ -64,12 +67,14 @@ enum SequenceKernels {
         return [.sequence(elementType: type, items)]
     }
 
+    /// The tensor at `position` (negative counts from the back).
     static let sequenceAt: Kernel = { call throws(InterpreterError) in
         let (_, items) = try sequence(call, 0)
         guard let at = try position(call, 1, count: items.count, allowEnd: false) else { throw call.invalid("position is required") }
         return [.tensor(items[at])]
     }
 
+    /// Removes the tensor at `position` (default: the last one).
     static let sequenceErase: Kernel = { call throws(InterpreterError) in
         var (type, items) = try sequence(call, 0)
         guard !items.isEmpty else { throw call.invalid("cannot erase from an empty sequence") }
@@ -78,6 +83,7 @@ enum SequenceKernels {
         return [.sequence(elementType: type, items)]
     }
 
+    /// The number of tensors as an int64 scalar.
     static let sequenceLength: Kernel = { call throws(InterpreterError) in
         let (_, items) = try sequence(call, 0)
         return [ControlArrays.int64(items.count)]
