@@ -12,6 +12,12 @@ enum KernelFamilies {
     static var all: [[String: Kernel]] {
         [
             ConstantKernels.table,
+            ControlFlowKernels.table,
+            SequenceKernels.table,
+            RecurrentKernels.table,
+            SignalKernels.table,
+            TextKernels.table,
+            TrainingKernels.table,
         ]
     }
 }

@@ -30,20 +30,81 @@ struct NodeTestCase {
         for (i, info) in graphInputs.enumerated() {
             let path = folder.appendingPathComponent("input_\(i).pb").path
             guard FileManager.default.fileExists(atPath: path) else { continue }
-            if case .tensor? = info.type?.kind {} else if info.type != nil { return "non-tensor input '\(info.name)' (\(info.type!)) is not supported by the harness" }
-            inputs[info.name] = .tensor(try NDArray(tensor: try ONNXReader().readTensorFile(path: path)))
+            inputs[info.name] = try runtimeValue(ONNXReader().readValueFile(path: path, expected: info.type), type: info.type)
         }
         let result = try Interpreter(model: model).run(inputs: inputs)
         for (i, info) in model.graph.outputs.enumerated() {
             let path = folder.appendingPathComponent("output_\(i).pb").path
             guard FileManager.default.fileExists(atPath: path) else { continue }
-            if case .tensor? = info.type?.kind {} else if info.type != nil { return "non-tensor output '\(info.name)' is not supported by the harness" }
-            let expected = try NDArray(tensor: try ONNXReader().readTensorFile(path: path))
-            guard let actual = result.output(info.name)?.tensor else { return "output '\(info.name)' missing or not a tensor" }
-            if let why = TensorComparison.mismatch(actual: actual, expected: expected, rtol: 1e-3, atol: 1e-7) {
+            let expected = try runtimeValue(ONNXReader().readValueFile(path: path, expected: info.type), type: info.type)
+            guard let actual = result.output(info.name) else { return "output '\(info.name)' missing" }
+            if let why = mismatch(actual: actual, expected: expected) {
                 return "output '\(info.name)': \(why)"
             }
         }
         return nil
+    }
+
+    // MARK: Non-tensor values
+
+    /// A stored test value as a runtime value; `type` gives the element type of empty sequences.
+    private func runtimeValue(_ value: DataValue, type: ValueType?) throws -> RuntimeValue {
+        switch value {
+        case .tensor(let t):
+            return .tensor(try NDArray(tensor: t))
+        case .optional(let inner):
+            var innerType: ValueType? = nil
+            if case .optional(let t)? = type?.kind { innerType = t }
+            return .optional(try inner.map { try runtimeValue($0, type: innerType) })
+        case .sequence(let items):
+            var elementType: DataType? = nil
+            if case .sequence(let t)? = type?.kind { elementType = t?.tensorType?.elementType }
+            var arrays: [NDArray] = []
+            for item in items {
+                guard case .tensor(let t) = item else { throw HarnessError.unsupported("sequences of non-tensors") }
+                arrays.append(try NDArray(tensor: t))
+            }
+            return .sequence(elementType: elementType ?? arrays.first?.dataType ?? .float, arrays)
+        }
+    }
+
+    /// nil when `actual` matches `expected` (tensors element-wise with the suite's tolerance).
+    private func mismatch(actual: RuntimeValue, expected: RuntimeValue) -> String? {
+        switch (actual, expected) {
+        case (.tensor(let a), .tensor(let e)):
+            return TensorComparison.mismatch(actual: a, expected: e, rtol: 1e-3, atol: 1e-7)
+        case (.sequence(_, let a), .sequence(_, let e)):
+            guard a.count == e.count else { return "sequence of \(a.count) tensors != expected \(e.count)" }
+            for (i, (x, y)) in zip(a, e).enumerated() {
+                if let why = TensorComparison.mismatch(actual: x, expected: y, rtol: 1e-3, atol: 1e-7) {
+                    return "sequence element \(i): \(why)"
+                }
+            }
+            return nil
+        case (.optional(let a), .optional(let e)):
+            switch (a, e) {
+            case (nil, nil): return nil
+            case (let x?, let y?): return mismatch(actual: x, expected: y)
+            default: return a == nil ? "optional is empty, expected a value" : "optional has a value, expected none"
+            }
+        default:
+            return "value \(kind(actual)) != expected \(kind(expected))"
+        }
+    }
+
+    private func kind(_ v: RuntimeValue) -> String {
+        switch v {
+        case .tensor: "tensor"
+        case .sequence: "sequence"
+        case .optional: "optional"
+        }
+    }
+}
+
+/// Test data the harness cannot represent.
+enum HarnessError: Error, CustomStringConvertible {
+    case unsupported(String)
+    var description: String {
+        switch self { case .unsupported(let what): "\(what) are not supported by the harness" }
     }
 }

@@ -955,6 +955,141 @@ void   onnx__function_proto__free_unpacked
   assert(message->base.descriptor == &onnx__function_proto__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   onnx__sequence_proto__init
+                     (Onnx__SequenceProto         *message)
+{
+  static const Onnx__SequenceProto init_value = ONNX__SEQUENCE_PROTO__INIT;
+  *message = init_value;
+}
+size_t onnx__sequence_proto__get_packed_size
+                     (const Onnx__SequenceProto *message)
+{
+  assert(message->base.descriptor == &onnx__sequence_proto__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t onnx__sequence_proto__pack
+                     (const Onnx__SequenceProto *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &onnx__sequence_proto__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t onnx__sequence_proto__pack_to_buffer
+                     (const Onnx__SequenceProto *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &onnx__sequence_proto__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Onnx__SequenceProto *
+       onnx__sequence_proto__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Onnx__SequenceProto *)
+     protobuf_c_message_unpack (&onnx__sequence_proto__descriptor,
+                                allocator, len, data);
+}
+void   onnx__sequence_proto__free_unpacked
+                     (Onnx__SequenceProto *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &onnx__sequence_proto__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   onnx__map_proto__init
+                     (Onnx__MapProto         *message)
+{
+  static const Onnx__MapProto init_value = ONNX__MAP_PROTO__INIT;
+  *message = init_value;
+}
+size_t onnx__map_proto__get_packed_size
+                     (const Onnx__MapProto *message)
+{
+  assert(message->base.descriptor == &onnx__map_proto__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t onnx__map_proto__pack
+                     (const Onnx__MapProto *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &onnx__map_proto__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t onnx__map_proto__pack_to_buffer
+                     (const Onnx__MapProto *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &onnx__map_proto__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Onnx__MapProto *
+       onnx__map_proto__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Onnx__MapProto *)
+     protobuf_c_message_unpack (&onnx__map_proto__descriptor,
+                                allocator, len, data);
+}
+void   onnx__map_proto__free_unpacked
+                     (Onnx__MapProto *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &onnx__map_proto__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   onnx__optional_proto__init
+                     (Onnx__OptionalProto         *message)
+{
+  static const Onnx__OptionalProto init_value = ONNX__OPTIONAL_PROTO__INIT;
+  *message = init_value;
+}
+size_t onnx__optional_proto__get_packed_size
+                     (const Onnx__OptionalProto *message)
+{
+  assert(message->base.descriptor == &onnx__optional_proto__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t onnx__optional_proto__pack
+                     (const Onnx__OptionalProto *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &onnx__optional_proto__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t onnx__optional_proto__pack_to_buffer
+                     (const Onnx__OptionalProto *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &onnx__optional_proto__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Onnx__OptionalProto *
+       onnx__optional_proto__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Onnx__OptionalProto *)
+     protobuf_c_message_unpack (&onnx__optional_proto__descriptor,
+                                allocator, len, data);
+}
+void   onnx__optional_proto__free_unpacked
+                     (Onnx__OptionalProto *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &onnx__optional_proto__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCEnumValue onnx__attribute_proto__attribute_type__enum_values_by_number[15] =
 {
   { "UNDEFINED", "ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__UNDEFINED", 0 },
@@ -3569,6 +3704,400 @@ const ProtobufCMessageDescriptor onnx__function_proto__descriptor =
   onnx__function_proto__field_indices_by_name,
   2,  onnx__function_proto__number_ranges,
   (ProtobufCMessageInit) onnx__function_proto__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCEnumValue onnx__sequence_proto__data_type__enum_values_by_number[6] =
+{
+  { "UNDEFINED", "ONNX__SEQUENCE_PROTO__DATA_TYPE__UNDEFINED", 0 },
+  { "TENSOR", "ONNX__SEQUENCE_PROTO__DATA_TYPE__TENSOR", 1 },
+  { "SPARSE_TENSOR", "ONNX__SEQUENCE_PROTO__DATA_TYPE__SPARSE_TENSOR", 2 },
+  { "SEQUENCE", "ONNX__SEQUENCE_PROTO__DATA_TYPE__SEQUENCE", 3 },
+  { "MAP", "ONNX__SEQUENCE_PROTO__DATA_TYPE__MAP", 4 },
+  { "OPTIONAL", "ONNX__SEQUENCE_PROTO__DATA_TYPE__OPTIONAL", 5 },
+};
+static const ProtobufCIntRange onnx__sequence_proto__data_type__value_ranges[] = {
+{0, 0},{0, 6}
+};
+static const ProtobufCEnumValueIndex onnx__sequence_proto__data_type__enum_values_by_name[6] =
+{
+  { "MAP", 4 },
+  { "OPTIONAL", 5 },
+  { "SEQUENCE", 3 },
+  { "SPARSE_TENSOR", 2 },
+  { "TENSOR", 1 },
+  { "UNDEFINED", 0 },
+};
+const ProtobufCEnumDescriptor onnx__sequence_proto__data_type__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "onnx.SequenceProto.DataType",
+  "DataType",
+  "Onnx__SequenceProto__DataType",
+  "onnx",
+  6,
+  onnx__sequence_proto__data_type__enum_values_by_number,
+  6,
+  onnx__sequence_proto__data_type__enum_values_by_name,
+  1,
+  onnx__sequence_proto__data_type__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCFieldDescriptor onnx__sequence_proto__field_descriptors[7] =
+{
+  {
+    "name",
+    1,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Onnx__SequenceProto, name),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "elem_type",
+    2,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_INT32,
+    offsetof(Onnx__SequenceProto, has_elem_type),
+    offsetof(Onnx__SequenceProto, elem_type),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tensor_values",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Onnx__SequenceProto, n_tensor_values),
+    offsetof(Onnx__SequenceProto, tensor_values),
+    &onnx__tensor_proto__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sparse_tensor_values",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Onnx__SequenceProto, n_sparse_tensor_values),
+    offsetof(Onnx__SequenceProto, sparse_tensor_values),
+    &onnx__sparse_tensor_proto__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sequence_values",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Onnx__SequenceProto, n_sequence_values),
+    offsetof(Onnx__SequenceProto, sequence_values),
+    &onnx__sequence_proto__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "map_values",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Onnx__SequenceProto, n_map_values),
+    offsetof(Onnx__SequenceProto, map_values),
+    &onnx__map_proto__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "optional_values",
+    7,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Onnx__SequenceProto, n_optional_values),
+    offsetof(Onnx__SequenceProto, optional_values),
+    &onnx__optional_proto__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned onnx__sequence_proto__field_indices_by_name[] = {
+  1,   /* field[1] = elem_type */
+  5,   /* field[5] = map_values */
+  0,   /* field[0] = name */
+  6,   /* field[6] = optional_values */
+  4,   /* field[4] = sequence_values */
+  3,   /* field[3] = sparse_tensor_values */
+  2,   /* field[2] = tensor_values */
+};
+static const ProtobufCIntRange onnx__sequence_proto__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor onnx__sequence_proto__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "onnx.SequenceProto",
+  "SequenceProto",
+  "Onnx__SequenceProto",
+  "onnx",
+  sizeof(Onnx__SequenceProto),
+  7,
+  onnx__sequence_proto__field_descriptors,
+  onnx__sequence_proto__field_indices_by_name,
+  1,  onnx__sequence_proto__number_ranges,
+  (ProtobufCMessageInit) onnx__sequence_proto__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor onnx__map_proto__field_descriptors[5] =
+{
+  {
+    "name",
+    1,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Onnx__MapProto, name),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "key_type",
+    2,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_INT32,
+    offsetof(Onnx__MapProto, has_key_type),
+    offsetof(Onnx__MapProto, key_type),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "keys",
+    3,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_INT64,
+    offsetof(Onnx__MapProto, n_keys),
+    offsetof(Onnx__MapProto, keys),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "string_keys",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_BYTES,
+    offsetof(Onnx__MapProto, n_string_keys),
+    offsetof(Onnx__MapProto, string_keys),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "values",
+    5,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Onnx__MapProto, values),
+    &onnx__sequence_proto__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned onnx__map_proto__field_indices_by_name[] = {
+  1,   /* field[1] = key_type */
+  2,   /* field[2] = keys */
+  0,   /* field[0] = name */
+  3,   /* field[3] = string_keys */
+  4,   /* field[4] = values */
+};
+static const ProtobufCIntRange onnx__map_proto__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 5 }
+};
+const ProtobufCMessageDescriptor onnx__map_proto__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "onnx.MapProto",
+  "MapProto",
+  "Onnx__MapProto",
+  "onnx",
+  sizeof(Onnx__MapProto),
+  5,
+  onnx__map_proto__field_descriptors,
+  onnx__map_proto__field_indices_by_name,
+  1,  onnx__map_proto__number_ranges,
+  (ProtobufCMessageInit) onnx__map_proto__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCEnumValue onnx__optional_proto__data_type__enum_values_by_number[6] =
+{
+  { "UNDEFINED", "ONNX__OPTIONAL_PROTO__DATA_TYPE__UNDEFINED", 0 },
+  { "TENSOR", "ONNX__OPTIONAL_PROTO__DATA_TYPE__TENSOR", 1 },
+  { "SPARSE_TENSOR", "ONNX__OPTIONAL_PROTO__DATA_TYPE__SPARSE_TENSOR", 2 },
+  { "SEQUENCE", "ONNX__OPTIONAL_PROTO__DATA_TYPE__SEQUENCE", 3 },
+  { "MAP", "ONNX__OPTIONAL_PROTO__DATA_TYPE__MAP", 4 },
+  { "OPTIONAL", "ONNX__OPTIONAL_PROTO__DATA_TYPE__OPTIONAL", 5 },
+};
+static const ProtobufCIntRange onnx__optional_proto__data_type__value_ranges[] = {
+{0, 0},{0, 6}
+};
+static const ProtobufCEnumValueIndex onnx__optional_proto__data_type__enum_values_by_name[6] =
+{
+  { "MAP", 4 },
+  { "OPTIONAL", 5 },
+  { "SEQUENCE", 3 },
+  { "SPARSE_TENSOR", 2 },
+  { "TENSOR", 1 },
+  { "UNDEFINED", 0 },
+};
+const ProtobufCEnumDescriptor onnx__optional_proto__data_type__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "onnx.OptionalProto.DataType",
+  "DataType",
+  "Onnx__OptionalProto__DataType",
+  "onnx",
+  6,
+  onnx__optional_proto__data_type__enum_values_by_number,
+  6,
+  onnx__optional_proto__data_type__enum_values_by_name,
+  1,
+  onnx__optional_proto__data_type__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCFieldDescriptor onnx__optional_proto__field_descriptors[7] =
+{
+  {
+    "name",
+    1,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Onnx__OptionalProto, name),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "elem_type",
+    2,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_INT32,
+    offsetof(Onnx__OptionalProto, has_elem_type),
+    offsetof(Onnx__OptionalProto, elem_type),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "tensor_value",
+    3,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Onnx__OptionalProto, tensor_value),
+    &onnx__tensor_proto__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sparse_tensor_value",
+    4,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Onnx__OptionalProto, sparse_tensor_value),
+    &onnx__sparse_tensor_proto__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sequence_value",
+    5,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Onnx__OptionalProto, sequence_value),
+    &onnx__sequence_proto__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "map_value",
+    6,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Onnx__OptionalProto, map_value),
+    &onnx__map_proto__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "optional_value",
+    7,
+    PROTOBUF_C_LABEL_OPTIONAL,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Onnx__OptionalProto, optional_value),
+    &onnx__optional_proto__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned onnx__optional_proto__field_indices_by_name[] = {
+  1,   /* field[1] = elem_type */
+  5,   /* field[5] = map_value */
+  0,   /* field[0] = name */
+  6,   /* field[6] = optional_value */
+  4,   /* field[4] = sequence_value */
+  3,   /* field[3] = sparse_tensor_value */
+  2,   /* field[2] = tensor_value */
+};
+static const ProtobufCIntRange onnx__optional_proto__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor onnx__optional_proto__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "onnx.OptionalProto",
+  "OptionalProto",
+  "Onnx__OptionalProto",
+  "onnx",
+  sizeof(Onnx__OptionalProto),
+  7,
+  onnx__optional_proto__field_descriptors,
+  onnx__optional_proto__field_indices_by_name,
+  1,  onnx__optional_proto__number_ranges,
+  (ProtobufCMessageInit) onnx__optional_proto__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCEnumValue onnx__version__enum_values_by_number[15] =

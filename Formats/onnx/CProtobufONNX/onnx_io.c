@@ -146,6 +146,28 @@ void onnxio_free_tensor(Onnx__TensorProto *t)
         onnx__tensor_proto__free_unpacked(t, NULL);
 }
 
+Onnx__SequenceProto *onnxio_unpack_sequence(const uint8_t *data, size_t len)
+{
+    return onnx__sequence_proto__unpack(NULL, len, data);
+}
+
+void onnxio_free_sequence(Onnx__SequenceProto *s)
+{
+    if (s != NULL)
+        onnx__sequence_proto__free_unpacked(s, NULL);
+}
+
+Onnx__OptionalProto *onnxio_unpack_optional(const uint8_t *data, size_t len)
+{
+    return onnx__optional_proto__unpack(NULL, len, data);
+}
+
+void onnxio_free_optional(Onnx__OptionalProto *o)
+{
+    if (o != NULL)
+        onnx__optional_proto__free_unpacked(o, NULL);
+}
+
 size_t onnxio_model_packed_size(const Onnx__ModelProto *m)
 {
     return onnx__model_proto__get_packed_size(m);

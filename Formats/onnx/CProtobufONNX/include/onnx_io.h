@@ -33,6 +33,18 @@ Onnx__TensorProto *onnxio_unpack_tensor(const uint8_t *data, size_t len);
 /* Frees a TensorProto returned by onnxio_unpack_tensor (NULL is ignored). */
 void onnxio_free_tensor(Onnx__TensorProto *t);
 
+/* Parses a serialized SequenceProto (.pb sequence test value); NULL on malformed input. */
+Onnx__SequenceProto *onnxio_unpack_sequence(const uint8_t *data, size_t len);
+
+/* Frees a SequenceProto returned by onnxio_unpack_sequence (NULL is ignored). */
+void onnxio_free_sequence(Onnx__SequenceProto *s);
+
+/* Parses a serialized OptionalProto (.pb optional test value); NULL on malformed input. */
+Onnx__OptionalProto *onnxio_unpack_optional(const uint8_t *data, size_t len);
+
+/* Frees an OptionalProto returned by onnxio_unpack_optional (NULL is ignored). */
+void onnxio_free_optional(Onnx__OptionalProto *o);
+
 /* ---- Encoding ---------------------------------------------------------- */
 
 /* Number of bytes onnxio_pack_model_to_fd will write for this model. */
