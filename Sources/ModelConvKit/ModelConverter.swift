@@ -49,7 +49,7 @@ public struct ModelConverter: Sendable {
             nodesIn: model.graph.nodes.count, nodesOut: readBack.graph.nodes.count,
             readBackIdentical: identical, seconds: Date().timeIntervalSince(start))
         guard identical else {
-            throw .mismatch("\(output): the written model does not read back equal to the source; please report this as a bug")
+            throw .mismatch("\(output): the written model does not read back equal to the source (\(model.firstDifference(from: readBack) ?? "?")); please report this as a bug")
         }
         return report
     }

@@ -71,12 +71,21 @@ final class TFLiteReadContext {
         model.docString = info.description.map { String(cString: $0) }
         model.signatures = try signatures(graphs)
         model.binaryMetadata = try metadata()
-        if let trailing = info.trailing_data, info.trailing_size > 0,
-           let view = ByteView(owner: file, offset: UnsafeRawPointer(trailing) - file.baseAddress!, count: info.trailing_size) {
-            model.binaryMetadata.append(BinaryMetadata(name: TFLiteDialect.appendedDataName, bytes: view))
+        if let appended = appendedData() {
+            model.binaryMetadata.append(BinaryMetadata(name: TFLiteDialect.appendedDataName, bytes: appended))
         }
         model.opsetImports = [OpsetImport(domain: TFLiteDialect.domain, version: Int64(info.version))]
         return model
+    }
+
+    /// Bytes appended after the flatbuffer, without the flatbuffer's own zero padding (at most 16 bytes).
+    func appendedData() -> ByteView? {
+        guard let trailing = info.trailing_data, info.trailing_size > 0 else { return nil }
+        var skip = 0
+        while skip < min(16, info.trailing_size) && trailing[skip] == 0 { skip += 1 }
+        guard skip < info.trailing_size else { return nil }
+        let offset = UnsafeRawPointer(trailing) - file.baseAddress! + skip
+        return ByteView(owner: file, offset: offset, count: info.trailing_size - skip)
     }
 
     // MARK: Buffers

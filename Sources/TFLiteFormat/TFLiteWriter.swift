@@ -17,6 +17,7 @@ public struct TFLiteWriter: Sendable {
             throw .refusingToOverwriteInput(path: path)
         }
         let context = try TFLiteWriteContext(path: path)
+        try context.reserve(for: model)
         try context.build(model)
         let out: AtomicFile
         do { out = try AtomicFile(destination: path) } catch { throw .writeFailed(path: path, reason: error.description) }
@@ -95,6 +96,15 @@ final class TFLiteWriteContext {
 
     // MARK: Model
 
+    /// Sizes the builder for the model's buffers so it never regrows while they are copied in.
+    func reserve(for model: Model) throws(TFLiteError) {
+        let graphs = [model.graph] + model.subgraphs
+        var bytes = graphs.reduce(0) { sum, g in sum + g.initializers.reduce(0) { $0 + $1.byteCount + 16 } }
+        bytes += model.binaryMetadata.reduce(0) { $0 + $1.bytes.count + 16 }
+        let nodes = graphs.reduce(0) { $0 + $1.nodes.count + $1.valueInfos.count }
+        try check(tfl_builder_reserve(builder, UInt64(bytes + nodes * 512 + (1 << 20)), &err, err.count))
+    }
+
     func build(_ model: Model) throws(TFLiteError) {
         let version = UInt32(model.opsetVersion(for: TFLiteDialect.domain) ?? 3)
         try check(tfl_builder_set_model_info(builder, version, arena.string(model.docString), nil, 0, &err, err.count))
@@ -119,6 +129,7 @@ final class TFLiteWriteContext {
             }
         }.get()
         buffers[key] = b
+        view.owner.releasePages(offset: view.offset, count: view.count)  // copied into the builder
         return b
     }
 

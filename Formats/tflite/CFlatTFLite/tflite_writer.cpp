@@ -128,6 +128,16 @@ tfl_builder *tfl_builder_create(uint32_t flags, char *err, size_t errlen) {
   return b;
 }
 
+int tfl_builder_reserve(tfl_builder *b, uint64_t bytes, char *err, size_t errlen) {
+  if (!check_open(b, err, errlen)) return -1;
+  if (b->fbb.GetSize() != 0) return set_error(err, errlen, "reserve must come before anything is added"), -1;
+  if (bytes >= FLATBUFFERS_MAX_BUFFER_SIZE) return 0;  // the inline size limit is reported when data is added
+  TFL_TRY
+  b->fbb = flatbuffers::FlatBufferBuilder(static_cast<size_t>(bytes < (1 << 16) ? (1 << 16) : bytes));
+  return 0;
+  TFL_CATCH(-1)
+}
+
 void tfl_builder_free(tfl_builder *b) { delete b; }
 
 int tfl_builder_set_model_info(tfl_builder *b, uint32_t version, const char *description,

@@ -393,6 +393,9 @@ typedef struct tfl_builder tfl_builder;
 
 tfl_builder *tfl_builder_create(uint32_t flags, char *err, size_t errlen);
 void tfl_builder_free(tfl_builder *builder);
+/* Sizes the builder's memory for a model of about `bytes` bytes so that it never
+ * grows (and copies itself) while buffers are added. Call right after create. */
+int tfl_builder_reserve(tfl_builder *builder, uint64_t bytes, char *err, size_t errlen);
 
 /* Model.version (default 3), description (NULL = absent) and the legacy
  * metadata_buffer list (NULL = absent). */
