@@ -28,7 +28,8 @@ let package = Package(
         ),
         .target(name: "ONNXFormat", dependencies: ["ModelIR", "ModelFiles", "CProtobufONNX"]),
         .target(name: "CFlatTFLite", path: "Formats/tflite/CFlatTFLite", publicHeadersPath: "include"),
-        .target(name: "TFLiteFormat", dependencies: ["ModelIR", "ModelFiles", "CFlatTFLite"]),
+        .target(name: "Passes", dependencies: ["ModelIR", "OpSet"]),
+        .target(name: "TFLiteFormat", dependencies: ["ModelIR", "ModelFiles", "Passes", "CFlatTFLite"]),
 
         // MARK: Library API and CLI
         .target(name: "ModelConvKit", dependencies: ["ModelIR", "ModelFiles", "OpSet", "ONNXFormat", "TFLiteFormat", "Interpreter", "Validation"]),

@@ -1,0 +1,84 @@
+import ModelIR
+
+/// Rewrites a model of the `tflite` dialect into ONNX-semantics ops (default domain, `opset`).
+///
+/// Layout stays NHWC at the graph boundary; ops that ONNX defines channels-first get explicit
+/// Transposes around them (a layout pass may cancel them). Quantized values become QDQ.
+public struct TFLiteLowering: GraphPass {
+    public var opset: Int
+    public var name: String { "tflite-lowering" }
+
+    public init(opset: Int = 17) { self.opset = opset }
+
+    public func run(_ model: inout Model) throws(PassError) -> Bool {
+        let all = [model.graph] + model.subgraphs
+        guard all.contains(where: { g in g.nodes.contains { $0.normalizedDomain.hasPrefix("tflite") } }) else { return false }
+        let state = try VariableState(model: model)
+        model.graph = try lower(model.graph, state: state, isMain: true)
+        model.subgraphs = []  // control flow bodies are inlined or rejected by the op lowerings
+        model.opsetImports = [OpsetImport(domain: "", version: Int64(opset))]
+        model.irVersion = 8
+        model.binaryMetadata = []
+        model.signatures = []
+        return true
+    }
+
+    func lower(_ graph: Graph, state: VariableState, isMain: Bool) throws(PassError) -> Graph {
+        let ctx = LoweringContext(source: graph, opset: opset)
+        ctx.variables = state
+        for node in graph.nodes {
+            ctx.current = node
+            guard let lowering = TFLiteLowerings.table[node.normalizedDomain == TFLiteDialect.customDomain ? "CUSTOM:" + node.opType : node.opType],
+                  node.normalizedDomain.hasPrefix("tflite") else {
+                if node.normalizedDomain.hasPrefix("tflite") {
+                    throw PassError.unsupportedOp(node: node.label, op: node.opType, reason: "no ONNX lowering for this TFLite operator")
+                }
+                ctx.keep(node)
+                continue
+            }
+            try lowering(ctx, node)
+        }
+        var g = ctx.graph()
+        if isMain { ctx.finishState(&g) }
+        return g
+    }
+}
+
+/// A lowering: emits the ONNX nodes for one TFLite node.
+typealias Lowering = @Sendable (LoweringContext, Node) throws(PassError) -> Void
+
+/// The lowering table: one entry per TFLite builtin (custom ops as `CUSTOM:<code>`), one file per family.
+enum TFLiteLowerings {
+    static let table: [String: Lowering] = {
+        var t: [String: Lowering] = [:]
+        for family in [ConvLowerings.table, ElementwiseLowerings.table, ShapeLowerings.table, ReduceLowerings.table, StateLowerings.table] {
+            t.merge(family) { a, _ in a }
+        }
+        return t
+    }()
+}
+
+// MARK: Option access
+
+extension Node {
+    /// An integer (or bool/enum) option field of a TFLite node.
+    func option(_ name: String, default value: Int64 = 0) -> Int64 {
+        if case .int(let v)? = attribute(name)?.value { return v }
+        return value
+    }
+
+    func floatOption(_ name: String, default value: Float) -> Float {
+        if case .float(let v)? = attribute(name)?.value { return v }
+        return value
+    }
+
+    func intsOption(_ name: String) -> [Int64]? {
+        if case .ints(let v)? = attribute(name)?.value { return v }
+        return nil
+    }
+
+    /// Input `i`, or "" when absent.
+    func input(_ i: Int) -> String { i < inputs.count ? inputs[i] : "" }
+}
+
+import Passes
