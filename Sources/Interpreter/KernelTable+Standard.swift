@@ -12,6 +12,11 @@ enum KernelFamilies {
     static var all: [[String: Kernel]] {
         [
             ConstantKernels.table,
+            ArithmeticKernels.table,
+            UnaryKernels.table,
+            ActivationKernels.table,
+            LogicKernels.table,
+            CastKernels.table,
         ]
     }
 }
