@@ -18,6 +18,11 @@ enum KernelFamilies {
             SignalKernels.table,
             TextKernels.table,
             TrainingKernels.table,
+            ArithmeticKernels.table,
+            UnaryKernels.table,
+            ActivationKernels.table,
+            LogicKernels.table,
+            CastKernels.table,
         ]
     }
 }

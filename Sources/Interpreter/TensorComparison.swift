@@ -60,7 +60,7 @@ extension NDArray {
         case .uint8(let a): return a.map(Double.init)
         case .uint16(let a): return a.map(Double.init)
         case .uint32(let a): return a.map(Double.init)
-        case .uint64(let a): return a.map(Double.init)
+        case .uint64(let a): return a.map { Double($0) }
         case .bool(let a): return a.map { $0 ? 1 : 0 }
         case .string: return []
         }
