@@ -12,6 +12,14 @@ enum KernelFamilies {
     static var all: [[String: Kernel]] {
         [
             ConstantKernels.table,
+            ShapeKernels.table,
+            MovementKernels.table,
+            PadKernels.table,
+            IndexingKernels.table,
+            ScatterKernels.table,
+            GeneratorKernels.table,
+            SortingKernels.table,
+            ResizeKernels.table,
         ]
     }
 }
