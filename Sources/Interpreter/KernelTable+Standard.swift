@@ -23,6 +23,14 @@ enum KernelFamilies {
             ActivationKernels.table,
             LogicKernels.table,
             CastKernels.table,
+            ShapeKernels.table,
+            MovementKernels.table,
+            PadKernels.table,
+            IndexingKernels.table,
+            ScatterKernels.table,
+            GeneratorKernels.table,
+            SortingKernels.table,
+            ResizeKernels.table,
         ]
     }
 }
