@@ -12,6 +12,17 @@ enum KernelFamilies {
     static var all: [[String: Kernel]] {
         [
             ConstantKernels.table,
+            ReduceKernels.table,
+            SoftmaxKernels.table,
+            NormalizationKernels.table,
+            MatMulKernels.table,
+            QuantizeKernels.table,
+            ConvKernels.table,
+            ConvTransposeKernels.table,
+            PoolKernels.table,
+            LossKernels.table,
+            LinearAlgebraKernels.table,
+            DetectionKernels.table,
         ]
     }
 }
