@@ -35,6 +35,7 @@ enum ConvKernels {
     // MARK: Conv
 
     static let conv: Kernel = { call throws(InterpreterError) in
+        _ = AllocatorTuning.applied
         let x = try call.floatingTensor(0), w = try call.tensor(1)
         let s = try setup(call, x: x.shape, w: w.shape)
         let b = call.optionalTensor(2)

@@ -47,6 +47,7 @@ enum ConvTransposeKernels {
     }
 
     static let convTranspose: Kernel = { call throws(InterpreterError) in
+        _ = AllocatorTuning.applied
         let x = try call.floatingTensor(0), w = try call.tensor(1)
         guard x.rank >= 3, w.rank == x.rank else { throw call.invalid("ConvTranspose needs X and W of the same rank >= 3") }
         let group = call.int("group", default: 1)

@@ -43,6 +43,7 @@ enum MatMulKernels {
     // MARK: MatMul
 
     static let matMul: Kernel = { call throws(InterpreterError) in
+        _ = AllocatorTuning.applied
         let a = try call.tensor(0), b = try call.tensor(1)
         guard a.dataType == b.dataType else { throw call.invalid("MatMul operands have different types") }
         let p = try plan(call, a.shape, b.shape)
@@ -110,6 +111,7 @@ enum MatMulKernels {
     // MARK: Gemm
 
     static let gemm: Kernel = { call throws(InterpreterError) in
+        _ = AllocatorTuning.applied
         let a = try call.tensor(0), b = try call.tensor(1)
         guard a.rank == 2, b.rank == 2 else { throw call.invalid("Gemm needs 2-D A and B") }
         let ta = call.int("transA", default: 0) != 0, tb = call.int("transB", default: 0) != 0

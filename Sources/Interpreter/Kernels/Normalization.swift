@@ -4,28 +4,22 @@ import ModelIR
 enum NormalizationKernels {
     static var table: [String: Kernel] {
         [
-            "BatchNormalization": { call throws(InterpreterError) in try dispatch(call) { c, t throws(InterpreterError) in try batchNorm(c, t) } },
-            "InstanceNormalization": { call throws(InterpreterError) in try dispatch(call) { c, t throws(InterpreterError) in try instanceNorm(c, t) } },
-            "LayerNormalization": { call throws(InterpreterError) in try dispatch(call) { c, t throws(InterpreterError) in try layerNorm(c, t) } },
-            "MeanVarianceNormalization": { call throws(InterpreterError) in try dispatch(call) { c, t throws(InterpreterError) in try mvn(c, t) } },
-            "LRN": { call throws(InterpreterError) in try dispatch(call) { c, t throws(InterpreterError) in try lrn(c, t) } },
+            "BatchNormalization": { call throws(InterpreterError) in try isDouble(call) ? batchNorm(call, Double.self) : batchNorm(call, Float.self) },
+            "InstanceNormalization": { call throws(InterpreterError) in try isDouble(call) ? instanceNorm(call, Double.self) : instanceNorm(call, Float.self) },
+            "LayerNormalization": { call throws(InterpreterError) in try isDouble(call) ? layerNorm(call, Double.self) : layerNorm(call, Float.self) },
+            "MeanVarianceNormalization": { call throws(InterpreterError) in try isDouble(call) ? mvn(call, Double.self) : mvn(call, Float.self) },
+            "LRN": { call throws(InterpreterError) in try isDouble(call) ? lrn(call, Double.self) : lrn(call, Float.self) },
         ]
     }
 
-    /// Runs `body` in Double for double inputs, else in Float.
-    static func dispatch(_ call: KernelCall, _ body: (KernelCall, any NNFloat.Type) throws(InterpreterError) -> [RuntimeValue]) throws(InterpreterError) -> [RuntimeValue] {
-        let x = try call.floatingTensor(0)
-        return try body(call, x.dataType == .double ? Double.self : Float.self)
+    /// Whether input 0 is a double tensor (computed in Double; other floating types in Float).
+    static func isDouble(_ call: KernelCall) throws(InterpreterError) -> Bool {
+        try call.floatingTensor(0).dataType == .double
     }
 
     // MARK: BatchNormalization
 
-    static func batchNorm(_ call: KernelCall, _ t: any NNFloat.Type) throws(InterpreterError) -> [RuntimeValue] {
-        func run<T: NNFloat>(_: T.Type) throws(InterpreterError) -> [RuntimeValue] { try batchNormalize(call, T.self) }
-        return try run(t)
-    }
-
-    static func batchNormalize<T: NNFloat>(_ call: KernelCall, _: T.Type) throws(InterpreterError) -> [RuntimeValue] {
+    static func batchNorm<T: NNFloat>(_ call: KernelCall, _: T.Type) throws(InterpreterError) -> [RuntimeValue] {
         let xa = try call.tensor(0)
         guard xa.rank >= 2 else { throw call.invalid("BatchNormalization needs an input of rank >= 2") }
         let c = xa.shape[1], n = xa.shape[0], inner = xa.shape[2...].reduce(1, *)
@@ -47,12 +41,16 @@ enum NormalizationKernels {
             (useMean, useVar) = channelStats(x, n: n, c: c, inner: inner)
         }
         var y = [T](repeating: 0, count: x.count)
-        for ch in 0..<c {
-            let a = scale[ch] / (useVar[ch] + eps).squareRoot()
-            let b = bias[ch] - useMean[ch] * a
-            for b0 in 0..<n {
-                let base = (b0 * c + ch) * inner
-                for i in 0..<inner { y[base + i] = x[base + i] * a + b }
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                for ch in 0..<c {
+                    let a = scale[ch] / (useVar[ch] + eps).squareRoot()
+                    let b = bias[ch] - useMean[ch] * a
+                    for b0 in 0..<n {
+                        let base = (b0 * c + ch) * inner
+                        for i in base..<(base + inner) { yp[i] = xp[i] * a + b }
+                    }
+                }
             }
         }
         let out = T.array(xa.dataType, shape: xa.shape, y)
@@ -121,95 +119,83 @@ enum NormalizationKernels {
         return (y, means, invs)
     }
 
-    static func instanceNorm(_ call: KernelCall, _ t: any NNFloat.Type) throws(InterpreterError) -> [RuntimeValue] {
-        func run<T: NNFloat>(_: T.Type) throws(InterpreterError) -> [RuntimeValue] {
-            let xa = try call.tensor(0)
-            guard xa.rank >= 2 else { throw call.invalid("InstanceNormalization needs an input of rank >= 2") }
-            let c = xa.shape[1]
-            let scale = T.values(of: try call.tensor(1)), bias = T.values(of: try call.tensor(2))
-            guard scale.count == c, bias.count == c else { throw call.invalid("scale and B must have \(c) elements") }
-            let cols = xa.shape[2...].reduce(1, *)
-            let r = normalizeRows(T.values(of: xa), rows: xa.shape[0] * c, cols: cols,
-                                  epsilon: Double(call.float("epsilon", default: 1e-5)), scale: scale, bias: bias, channels: c)
-            return [.tensor(T.array(xa.dataType, shape: xa.shape, r.y))]
-        }
-        return try run(t)
+    static func instanceNorm<T: NNFloat>(_ call: KernelCall, _: T.Type) throws(InterpreterError) -> [RuntimeValue] {
+        let xa = try call.tensor(0)
+        guard xa.rank >= 2 else { throw call.invalid("InstanceNormalization needs an input of rank >= 2") }
+        let c = xa.shape[1]
+        let scale = T.values(of: try call.tensor(1)), bias = T.values(of: try call.tensor(2))
+        guard scale.count == c, bias.count == c else { throw call.invalid("scale and B must have \(c) elements") }
+        let cols = xa.shape[2...].reduce(1, *)
+        let r = normalizeRows(T.values(of: xa), rows: xa.shape[0] * c, cols: cols,
+                              epsilon: Double(call.float("epsilon", default: 1e-5)), scale: scale, bias: bias, channels: c)
+        return [.tensor(T.array(xa.dataType, shape: xa.shape, r.y))]
     }
 
-    static func layerNorm(_ call: KernelCall, _ t: any NNFloat.Type) throws(InterpreterError) -> [RuntimeValue] {
-        func run<T: NNFloat>(_: T.Type) throws(InterpreterError) -> [RuntimeValue] {
-            let xa = try call.tensor(0)
-            let axis = try call.normalizedAxis(call.int("axis", default: -1), rank: xa.rank)
-            let normShape = Array(xa.shape[axis...])
-            let rows = xa.shape[..<axis].reduce(1, *), cols = normShape.reduce(1, *)
-            func param(_ i: Int) throws(InterpreterError) -> [T]? {
-                guard let p = call.optionalTensor(i) else { return nil }
-                guard let s = Broadcast.shape([p.shape, normShape]), s == normShape else {
-                    throw call.invalid("input \(i) of shape \(p.shape) does not broadcast to \(normShape)")
-                }
-                return T.values(of: Broadcast.expand(p, to: normShape))
+    static func layerNorm<T: NNFloat>(_ call: KernelCall, _: T.Type) throws(InterpreterError) -> [RuntimeValue] {
+        let xa = try call.tensor(0)
+        let axis = try call.normalizedAxis(call.int("axis", default: -1), rank: xa.rank)
+        let normShape = Array(xa.shape[axis...])
+        let rows = xa.shape[..<axis].reduce(1, *), cols = normShape.reduce(1, *)
+        func param(_ i: Int) throws(InterpreterError) -> [T]? {
+            guard let p = call.optionalTensor(i) else { return nil }
+            guard let s = Broadcast.shape([p.shape, normShape]), s == normShape else {
+                throw call.invalid("input \(i) of shape \(p.shape) does not broadcast to \(normShape)")
             }
-            guard let scale = try param(1) else { throw call.invalid("Scale is required") }
-            let r = normalizeRows(T.values(of: xa), rows: rows, cols: cols,
-                                  epsilon: Double(call.float("epsilon", default: 1e-5)), scale: scale, bias: try param(2), channels: nil)
-            let statShape = Array(xa.shape[..<axis]) + [Int](repeating: 1, count: xa.rank - axis)
-            let dt = xa.dataType
-            return [.tensor(T.array(dt, shape: xa.shape, r.y)), .tensor(T.array(dt, shape: statShape, r.mean)),
-                    .tensor(T.array(dt, shape: statShape, r.invStd))]
+            return T.values(of: Broadcast.expand(p, to: normShape))
         }
-        return try run(t)
+        guard let scale = try param(1) else { throw call.invalid("Scale is required") }
+        let r = normalizeRows(T.values(of: xa), rows: rows, cols: cols,
+                              epsilon: Double(call.float("epsilon", default: 1e-5)), scale: scale, bias: try param(2), channels: nil)
+        let statShape = Array(xa.shape[..<axis]) + [Int](repeating: 1, count: xa.rank - axis)
+        let dt = xa.dataType
+        return [.tensor(T.array(dt, shape: xa.shape, r.y)), .tensor(T.array(dt, shape: statShape, r.mean)),
+                .tensor(T.array(dt, shape: statShape, r.invStd))]
     }
 
     // MARK: MeanVarianceNormalization
 
-    static func mvn(_ call: KernelCall, _ t: any NNFloat.Type) throws(InterpreterError) -> [RuntimeValue] {
-        func run<T: NNFloat>(_: T.Type) throws(InterpreterError) -> [RuntimeValue] {
-            let xa = try call.tensor(0)
-            let axes = try call.normalizedAxes(call.ints("axes") ?? [0, 2, 3], rank: xa.rank)
-            let p = ReduceKernels.plan(shape: xa.shape, axes: axes, keepDims: true)
-            let x = T.values(of: xa)
-            var y = [T](repeating: 0, count: x.count)
-            let n = Double(max(p.reduced.count, 1))
-            for base in p.kept {
-                var s = 0.0, s2 = 0.0
-                for r in p.reduced { let v = Double(x[base + r]); s += v; s2 += v * v }
-                let m = s / n
-                let std = max(s2 / n - m * m, 0).squareRoot() + 1e-9
-                for r in p.reduced { y[base + r] = T((Double(x[base + r]) - m) / std) }
-            }
-            return [.tensor(T.array(xa.dataType, shape: xa.shape, y))]
+    static func mvn<T: NNFloat>(_ call: KernelCall, _: T.Type) throws(InterpreterError) -> [RuntimeValue] {
+        let xa = try call.tensor(0)
+        let axes = try call.normalizedAxes(call.ints("axes") ?? [0, 2, 3], rank: xa.rank)
+        let p = ReduceKernels.plan(shape: xa.shape, axes: axes, keepDims: true)
+        let x = T.values(of: xa)
+        var y = [T](repeating: 0, count: x.count)
+        let n = Double(max(p.reduced.count, 1))
+        for base in p.kept {
+            var s = 0.0, s2 = 0.0
+            for r in p.reduced { let v = Double(x[base + r]); s += v; s2 += v * v }
+            let m = s / n
+            let std = max(s2 / n - m * m, 0).squareRoot() + 1e-9
+            for r in p.reduced { y[base + r] = T((Double(x[base + r]) - m) / std) }
         }
-        return try run(t)
+        return [.tensor(T.array(xa.dataType, shape: xa.shape, y))]
     }
 
     // MARK: LRN
 
-    static func lrn(_ call: KernelCall, _ t: any NNFloat.Type) throws(InterpreterError) -> [RuntimeValue] {
-        func run<T: NNFloat>(_: T.Type) throws(InterpreterError) -> [RuntimeValue] {
-            let xa = try call.tensor(0)
-            guard xa.rank >= 2 else { throw call.invalid("LRN needs an input of rank >= 2") }
-            guard let size = call.int("size"), size > 0 else {
-                throw .invalidAttribute(node: call.label, attribute: "size", reason: "a positive size is required")
-            }
-            let alpha = Double(call.float("alpha", default: 1e-4)), beta = Double(call.float("beta", default: 0.75))
-            let bias = Double(call.float("bias", default: 1))
-            let n = xa.shape[0], c = xa.shape[1], inner = xa.shape[2...].reduce(1, *)
-            let before = (size - 1) / 2, after = size - 1 - before
-            let x = T.values(of: xa)
-            var y = [T](repeating: 0, count: x.count)
-            for b in 0..<n {
-                for ch in 0..<c {
-                    let lo = max(0, ch - before), hi = min(c - 1, ch + after)
-                    let base = (b * c + ch) * inner
-                    for i in 0..<inner {
-                        var s = 0.0
-                        for k in lo...max(lo, hi) where k <= hi { let v = Double(x[(b * c + k) * inner + i]); s += v * v }
-                        y[base + i] = T(Double(x[base + i]) / Double.pow(bias + alpha / Double(size) * s, beta))
-                    }
+    static func lrn<T: NNFloat>(_ call: KernelCall, _: T.Type) throws(InterpreterError) -> [RuntimeValue] {
+        let xa = try call.tensor(0)
+        guard xa.rank >= 2 else { throw call.invalid("LRN needs an input of rank >= 2") }
+        guard let size = call.int("size"), size > 0 else {
+            throw .invalidAttribute(node: call.label, attribute: "size", reason: "a positive size is required")
+        }
+        let alpha = Double(call.float("alpha", default: 1e-4)), beta = Double(call.float("beta", default: 0.75))
+        let bias = Double(call.float("bias", default: 1))
+        let n = xa.shape[0], c = xa.shape[1], inner = xa.shape[2...].reduce(1, *)
+        let before = (size - 1) / 2, after = size - 1 - before
+        let x = T.values(of: xa)
+        var y = [T](repeating: 0, count: x.count)
+        for b in 0..<n {
+            for ch in 0..<c {
+                let lo = max(0, ch - before), hi = min(c - 1, ch + after)
+                let base = (b * c + ch) * inner
+                for i in 0..<inner {
+                    var s = 0.0
+                    for k in lo...max(lo, hi) where k <= hi { let v = Double(x[(b * c + k) * inner + i]); s += v * v }
+                    y[base + i] = T(Double(x[base + i]) / Double.pow(bias + alpha / Double(size) * s, beta))
                 }
             }
-            return [.tensor(T.array(xa.dataType, shape: xa.shape, y))]
         }
-        return try run(t)
+        return [.tensor(T.array(xa.dataType, shape: xa.shape, y))]
     }
 }

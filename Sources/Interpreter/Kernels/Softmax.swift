@@ -18,7 +18,9 @@ enum SoftmaxKernels {
         let rank = shape.count
         if rank == 0 { return (1, 1, 1) }
         if call.opset < 13 {
-            let axis = try call.normalizedAxis(call.int("axis", default: 1), rank: rank + 1)
+            let a = call.int("axis", default: 1)
+            let axis = a < 0 ? a + rank : a
+            guard axis >= 0, axis <= rank else { throw call.invalid("axis \(a) is out of range for rank \(rank)") }
             return (shape[..<axis].reduce(1, *), shape[axis...].reduce(1, *), 1)
         }
         let axis = try call.normalizedAxis(call.int("axis", default: -1), rank: rank)
