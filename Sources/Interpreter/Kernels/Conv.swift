@@ -53,15 +53,11 @@ enum ConvKernels {
         let g = s.geometry
         let cg = s.c / s.group, mg = s.m / s.group
         let inSize = g.inputSize, outSize = g.outputSize, ks = g.kernelSize
-        var y = [T](repeating: 0, count: s.n * s.m * outSize)
-        guard !y.isEmpty else { return y }
-        if let bias {
-            for b in 0..<s.n { for o in 0..<s.m { let base = (b * s.m + o) * outSize; for i in 0..<outSize { y[base + i] = bias[o] } } }
-        }
-        if x.isEmpty || w.isEmpty { return y }
+        var y = channelFilled(bias, n: s.n, channels: s.m, size: outSize)
+        if y.isEmpty || x.isEmpty || w.isEmpty { return y }
         let depthwise = cg == 1 && mg == 1 && g.input[0] == 1
         let pointwise = ks == 1 && g.strides.allSatisfy { $0 == 1 } && g.padsBegin.allSatisfy { $0 == 0 } && g.input == g.output
-        var cols = [T](repeating: 0, count: depthwise || pointwise ? 0 : cg * ks * outSize)
+        var cols = uninitializedArray(T.self, count: depthwise || pointwise ? 0 : cg * ks * outSize)
         x.withUnsafeBufferPointer { xp in
             w.withUnsafeBufferPointer { wp in
                 y.withUnsafeMutableBufferPointer { yp in
@@ -99,23 +95,23 @@ enum ConvKernels {
         return l..<h
     }
 
-    /// One channel of a depthwise 1-D/2-D convolution, accumulated onto `y`.
+    /// One channel of a depthwise 1-D/2-D convolution, accumulated onto `y` one output row at a time.
     static func depthwise2D<T: NNFloat>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ g: WindowGeometry) {
         let (H, W, KH, KW, OH, OW) = (g.input[1], g.input[2], g.kernel[1], g.kernel[2], g.output[1], g.output[2])
         let (sh, sw, dh, dw, ph, pw) = (g.strides[1], g.strides[2], g.dilations[1], g.dilations[2], g.padsBegin[1], g.padsBegin[2])
-        for kh in 0..<KH {
-            let rows = validRange(start: kh * dh - ph, stride: sh, size: H, count: OH)
-            for kw in 0..<KW {
-                let wv = w[kh * KW + kw]
-                let iw0 = kw * dw - pw
-                let columns = validRange(start: iw0, stride: sw, size: W, count: OW)
-                for oh in rows {
-                    let src = x + (oh * sh - ph + kh * dh) * W + iw0
-                    let dst = y + oh * OW
+        let columns = (0..<KW).map { kw in validRange(start: kw * dw - pw, stride: sw, size: W, count: OW) }
+        for oh in 0..<OH {
+            let dst = y + oh * OW
+            let taps = validRange(start: oh * sh - ph, stride: dh, size: H, count: KH)
+            for kh in taps {
+                let srcRow = x + (oh * sh - ph + kh * dh) * W
+                for kw in 0..<KW {
+                    let wv = w[kh * KW + kw]
+                    let src = srcRow + kw * dw - pw
                     if sw == 1 {
-                        for ow in columns { dst[ow] += wv * src[ow] }
+                        for ow in columns[kw] { dst[ow] += wv * src[ow] }
                     } else {
-                        for ow in columns { dst[ow] += wv * src[ow * sw] }
+                        for ow in columns[kw] { dst[ow] += wv * src[ow * sw] }
                     }
                 }
             }
@@ -142,7 +138,7 @@ enum ConvKernels {
     static let convInteger: Kernel = { call throws(InterpreterError) in
         let (r, s) = try integerConv(call, x: try call.tensor(0), xZero: call.optionalTensor(2), w: try call.tensor(1),
                                      wZero: call.optionalTensor(3), bias: nil)
-        let out = r.map { Int32(truncatingIfNeeded: Int64($0.rounded())) }
+        let out = r.map(clampedInt32)
         return [.tensor(NDArray(dataType: .int32, shape: s.outShape, storage: .int32(out)))]
     }
 

@@ -29,8 +29,10 @@ struct WindowGeometry {
         }
         let strides = call.ints("strides") ?? [Int](repeating: 1, count: r)
         let dilations = call.ints("dilations") ?? [Int](repeating: 1, count: r)
-        guard strides.count == r, dilations.count == r, strides.allSatisfy({ $0 > 0 }), dilations.allSatisfy({ $0 > 0 }),
-              kernel.allSatisfy({ $0 > 0 }) else {
+        let limit = 1 << 30
+        guard strides.count == r, dilations.count == r, strides.allSatisfy({ $0 > 0 && $0 < limit }),
+              dilations.allSatisfy({ $0 > 0 && $0 < limit }), kernel.allSatisfy({ $0 > 0 && $0 < limit }),
+              (call.ints("pads") ?? []).allSatisfy({ abs($0) < limit }) else {
             throw call.invalid("strides, dilations and kernel must be positive with one value per spatial dimension")
         }
         var pb = [Int](repeating: 0, count: r), pe = pb, out = pb

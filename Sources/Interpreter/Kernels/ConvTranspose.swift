@@ -14,8 +14,11 @@ enum ConvTransposeKernels {
         let strides = call.ints("strides") ?? [Int](repeating: 1, count: r)
         let dilations = call.ints("dilations") ?? [Int](repeating: 1, count: r)
         let outputPadding = call.ints("output_padding") ?? [Int](repeating: 0, count: r)
+        let limit = 1 << 30
         guard strides.count == r, dilations.count == r, outputPadding.count == r,
-              strides.allSatisfy({ $0 > 0 }), dilations.allSatisfy({ $0 > 0 }) else {
+              strides.allSatisfy({ $0 > 0 && $0 < limit }), dilations.allSatisfy({ $0 > 0 && $0 < limit }),
+              outputPadding.allSatisfy({ abs($0) < limit }), kernel.allSatisfy({ $0 > 0 && $0 < limit }),
+              (call.ints("pads") ?? []).allSatisfy({ abs($0) < limit }), (call.ints("output_shape") ?? []).allSatisfy({ $0 >= 0 && $0 < limit }) else {
             throw call.invalid("strides, dilations and output_padding need one value per spatial dimension")
         }
         var requested = call.ints("output_shape")
@@ -75,9 +78,9 @@ enum ConvTransposeKernels {
     static func transpose<T: NNFloat>(_ x: [T], _ w: [T], bias: [T]?, n: Int, c: Int, m: Int, group: Int, _ g: WindowGeometry) -> [T] {
         let cg = c / group, mg = m / group
         let inSize = g.inputSize, outSize = g.outputSize, ks = g.kernelSize
-        var y = [T](repeating: 0, count: n * m * outSize)
+        var y = channelFilled(bias, n: n, channels: m, size: outSize)
         guard !y.isEmpty, !x.isEmpty, !w.isEmpty else { return y }
-        var cols = [T](repeating: 0, count: mg * ks * inSize)
+        var cols = uninitializedArray(T.self, count: mg * ks * inSize)
         x.withUnsafeBufferPointer { xp in
             w.withUnsafeBufferPointer { wp in
                 y.withUnsafeMutableBufferPointer { yp in
@@ -94,9 +97,6 @@ enum ConvTransposeKernels {
                     }
                 }
             }
-        }
-        if let bias {
-            for b in 0..<n { for o in 0..<m { let base = (b * m + o) * outSize; for i in 0..<outSize { y[base + i] += bias[o] } } }
         }
         return y
     }

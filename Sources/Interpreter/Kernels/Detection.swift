@@ -16,7 +16,7 @@ enum DetectionKernels {
 
     /// The bilinear sample at (y, x) of an h×w plane (all-zero weights outside [-1, h] × [-1, w]).
     static func sample(y yIn: Double, x xIn: Double, h: Int, w: Int) -> Sample {
-        if yIn < -1 || yIn > Double(h) || xIn < -1 || xIn > Double(w) { return Sample(pos: (0, 0, 0, 0), w: (0, 0, 0, 0)) }
+        guard yIn >= -1, yIn <= Double(h), xIn >= -1, xIn <= Double(w) else { return Sample(pos: (0, 0, 0, 0), w: (0, 0, 0, 0)) }
         var y = max(yIn, 0), x = max(xIn, 0)
         var yLow = Int(y), xLow = Int(x), yHigh: Int, xHigh: Int
         if yLow >= h - 1 { yLow = h - 1; yHigh = h - 1; y = Double(yLow) } else { yHigh = yLow + 1 }
@@ -49,8 +49,12 @@ enum DetectionKernels {
             var rw = boxes[roi * 4 + 2] * scale - offset - sw, rh = boxes[roi * 4 + 3] * scale - offset - sh
             if !halfPixel { rw = max(rw, 1); rh = max(rh, 1) }
             let binH = rh / Double(oh), binW = rw / Double(ow)
-            let gridH = ratio > 0 ? ratio : Int((rh / Double(oh)).rounded(.up))
-            let gridW = ratio > 0 ? ratio : Int((rw / Double(ow)).rounded(.up))
+            let adaptiveH = (rh / Double(oh)).rounded(.up), adaptiveW = (rw / Double(ow)).rounded(.up)
+            guard ratio > 0 || (adaptiveH.isFinite && adaptiveW.isFinite && abs(adaptiveH) < 1e6 && abs(adaptiveW) < 1e6) else {
+                throw call.invalid("region \(roi) is not finite or too large")
+            }
+            let gridH = ratio > 0 ? ratio : max(Int(adaptiveH), 0)
+            let gridW = ratio > 0 ? ratio : max(Int(adaptiveW), 0)
             let count = Double(max(gridH * gridW, 1))
             var samples: [Sample] = []
             samples.reserveCapacity(oh * ow * gridH * gridW)

@@ -148,7 +148,31 @@ func splitAround(_ shape: [Int], axis: Int) -> (outer: Int, n: Int, inner: Int) 
     return (outer, shape[axis], inner)
 }
 
+// MARK: Buffers
+
+/// An array of `count` elements whose contents the caller overwrites entirely (skips zero-filling).
+func uninitializedArray<T: NNFloat>(_: T.Type, count: Int) -> [T] {
+    [T](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+}
+
+/// An [n, channels, size] array with every plane `c` filled with `values[c]` (zeros when nil).
+func channelFilled<T: NNFloat>(_ values: [T]?, n: Int, channels: Int, size: Int) -> [T] {
+    guard let values else { return [T](repeating: 0, count: n * channels * size) }
+    var y = uninitializedArray(T.self, count: n * channels * size)
+    y.withUnsafeMutableBufferPointer { yp in
+        guard let base = yp.baseAddress else { return }
+        for b in 0..<n { for c in 0..<channels { (base + (b * channels + c) * size).update(repeating: values[c], count: size) } }
+    }
+    return y
+}
+
 // MARK: Rounding and saturation
+
+/// `x` rounded to the nearest Int32, saturating (NaN gives 0).
+func clampedInt32(_ x: Double) -> Int32 {
+    guard !x.isNaN else { return 0 }
+    return Int32(max(min(x.rounded(), 2147483647), -2147483648))
+}
 
 /// Round half to even, as ONNX quantization does.
 @inline(__always) func roundHalfEven(_ x: Float) -> Float { x.rounded(.toNearestOrEven) }

@@ -52,7 +52,6 @@ enum PoolKernels {
             values = Float.array(x.dataType, shape: shape, r.0)
             indices = r.1
         }
-        values.shape = shape
         guard let indices else { return [.tensor(values)] }
         return [.tensor(values), .tensor(NDArray(shape: shape, int64s: indices))]
     }
@@ -68,62 +67,92 @@ enum PoolKernels {
         }
     }
 
+    /// One output window: flat input offsets of the window origin along each axis, and its taps.
+    struct Window {
+        var d0: Int, h0: Int, w0: Int
+        var kd: Range<Int>, kh: Range<Int>, kw: Range<Int>
+        /// Taps inside input plus explicit padding (count_include_pad divisor).
+        var included: Int
+    }
+
+    /// Calls `body(plane, window, out)` for every output element, `out` being its flat output index.
+    @inline(__always)
+    static func forEachWindow(planes: Int, _ g: WindowGeometry, _ body: (Int, Window, Int) -> Void) {
+        let (OD, OH, OW) = (g.output[0], g.output[1], g.output[2])
+        let td = taps(g, 0), th = taps(g, 1), tw = taps(g, 2)
+        var out = 0
+        for p in 0..<planes {
+            for od in 0..<OD {
+                for oh in 0..<OH {
+                    for ow in 0..<OW {
+                        let w = Window(d0: od * g.strides[0] - g.padsBegin[0], h0: oh * g.strides[1] - g.padsBegin[1],
+                                       w0: ow * g.strides[2] - g.padsBegin[2], kd: td[od].valid, kh: th[oh].valid,
+                                       kw: tw[ow].valid, included: td[od].included * th[oh].included * tw[ow].included)
+                        body(p, w, out)
+                        out += 1
+                    }
+                }
+            }
+        }
+    }
+
     /// Pools every (n, c) plane; returns values and, when asked, MaxPool's flat argmax indices.
     static func compute<T: NNFloat>(_ x: [T], planes: Int, _ g: WindowGeometry, _ mode: Mode, indices: Bool, columnMajor: Bool) -> ([T], [Int64]?) {
         let (D, H, W) = (g.input[0], g.input[1], g.input[2])
-        let (OD, OH, OW) = (g.output[0], g.output[1], g.output[2])
         let (dd, dh, dw) = (g.dilations[0], g.dilations[1], g.dilations[2])
-        let (sd, sh, sw) = (g.strides[0], g.strides[1], g.strides[2])
-        let (pd, ph, pw) = (g.padsBegin[0], g.padsBegin[1], g.padsBegin[2])
-        let td = taps(g, 0), th = taps(g, 1), tw = taps(g, 2)
-        let inSize = D * H * W, outSize = OD * OH * OW
-        var y = [T](repeating: 0, count: planes * outSize)
-        var idx = [Int64](repeating: -1, count: indices ? planes * outSize : 0)
-        x.withUnsafeBufferPointer { xp in
-            for p in 0..<planes {
-                let plane = p * inSize
-                var out = p * outSize
-                for od in 0..<OD {
-                    let id0 = od * sd - pd
-                    for oh in 0..<OH {
-                        let ih0 = oh * sh - ph
-                        for ow in 0..<OW {
-                            let iw0 = ow * sw - pw
-                            switch mode {
-                            case .max:
-                                var best = -T.infinity, at = -1
-                                for kd in td[od].valid { for kh in th[oh].valid { for kw in tw[ow].valid {
-                                    let i = ((id0 + kd * dd) * H + ih0 + kh * dh) * W + iw0 + kw * dw
-                                    let v = xp[plane + i]
-                                    if at < 0 || v > best { best = v; at = i }
-                                } } }
-                                if at >= 0 {
-                                    y[out] = best
-                                    if indices {
-                                        let (pd_, rest) = at.quotientAndRemainder(dividingBy: H * W)
-                                        let (ph_, pw_) = rest.quotientAndRemainder(dividingBy: W)
-                                        let spatial = columnMajor ? pd_ + ph_ * D + pw_ * D * H : at
-                                        idx[out] = Int64(p * inSize + spatial)
-                                    }
+        let inSize = D * H * W
+        var y = [T](repeating: 0, count: planes * g.outputSize)
+        var idx = [Int64](repeating: -1, count: indices ? y.count : 0)
+        guard !y.isEmpty, !x.isEmpty else { return (y, indices ? idx : nil) }
+        x.withUnsafeBufferPointer { xb in
+            y.withUnsafeMutableBufferPointer { yb in
+                let xp = xb.baseAddress!, yp = yb.baseAddress!
+                switch mode {
+                case .max:
+                    forEachWindow(planes: planes, g) { p, win, out in
+                        let plane = xp + p * inSize
+                        var best = -T.infinity, at = -1
+                        for kd in win.kd {
+                            for kh in win.kh {
+                                let row = ((win.d0 + kd * dd) * H + win.h0 + kh * dh) * W + win.w0
+                                for kw in win.kw {
+                                    let v = plane[row + kw * dw]
+                                    if at < 0 || v > best { best = v; at = row + kw * dw }
                                 }
-                            case .average(let includePad):
-                                var s: T = 0, n = 0
-                                for kd in td[od].valid { for kh in th[oh].valid { for kw in tw[ow].valid {
-                                    s += xp[plane + ((id0 + kd * dd) * H + ih0 + kh * dh) * W + iw0 + kw * dw]
-                                    n += 1
-                                } } }
-                                let count = includePad ? td[od].included * th[oh].included * tw[ow].included : n
-                                y[out] = count > 0 ? s / T(count) : 0
-                            case .lp(let pw_):
-                                var s = 0.0
-                                for kd in td[od].valid { for kh in th[oh].valid { for kw in tw[ow].valid {
-                                    let v = Double(xp[plane + ((id0 + kd * dd) * H + ih0 + kh * dh) * W + iw0 + kw * dw])
-                                    s += Double.pow(Swift.abs(v), pw_)
-                                } } }
-                                y[out] = T(Double.pow(s, 1 / pw_))
                             }
-                            out += 1
                         }
+                        guard at >= 0 else { return }
+                        yp[out] = best
+                        if indices {
+                            let (pd, rest) = at.quotientAndRemainder(dividingBy: H * W)
+                            let (ph, pw) = rest.quotientAndRemainder(dividingBy: W)
+                            idx[out] = Int64(p * inSize + (columnMajor ? pd + ph * D + pw * D * H : at))
+                        }
+                    }
+                case .average(let includePad):
+                    forEachWindow(planes: planes, g) { p, win, out in
+                        let plane = xp + p * inSize
+                        var s: T = 0
+                        for kd in win.kd {
+                            for kh in win.kh {
+                                let row = plane + ((win.d0 + kd * dd) * H + win.h0 + kh * dh) * W + win.w0
+                                for kw in win.kw { s += row[kw * dw] }
+                            }
+                        }
+                        let count = includePad ? win.included : win.kd.count * win.kh.count * win.kw.count
+                        yp[out] = count > 0 ? s / T(count) : 0
+                    }
+                case .lp(let e):
+                    forEachWindow(planes: planes, g) { p, win, out in
+                        let plane = xp + p * inSize
+                        var s = 0.0
+                        for kd in win.kd {
+                            for kh in win.kh {
+                                let row = plane + ((win.d0 + kd * dd) * H + win.h0 + kh * dh) * W + win.w0
+                                for kw in win.kw { s += Double.pow(Swift.abs(Double(row[kw * dw])), e) }
+                            }
+                        }
+                        yp[out] = T(Double.pow(s, 1 / e))
                     }
                 }
             }
@@ -175,7 +204,10 @@ enum PoolKernels {
         }
         let strides = call.ints("strides") ?? [Int](repeating: 1, count: r)
         let pads = call.ints("pads") ?? [Int](repeating: 0, count: 2 * r)
-        guard strides.count == r, pads.count == 2 * r else { throw call.invalid("strides and pads must match the spatial rank") }
+        let limit = 1 << 30
+        guard strides.count == r, pads.count == 2 * r, (kernel + strides + pads).allSatisfy({ abs($0) < limit }) else {
+            throw call.invalid("kernel_shape, strides and pads must match the spatial rank")
+        }
         var inferred = Array(x.shape[..<2])
         for d in 0..<r { inferred.append((x.shape[d + 2] - 1) * strides[d] - pads[d] - pads[d + r] + kernel[d]) }
         guard inferred.allSatisfy({ $0 >= 0 }) else { throw call.invalid("MaxUnpool output would be empty") }

@@ -133,7 +133,8 @@ enum QuantizeKernels {
         let xs = Float.values(of: x)
         let maxx = max(0, xs.max() ?? 0), minx = min(0, xs.min() ?? 0)
         let scale: Float = (maxx == minx ? 1 : maxx - minx) / 255
-        let zp = min(255, max(0, 0 - minx / scale)).rounded(.toNearestOrEven)
+        let initial = 0 - minx / scale
+        let zp = initial.isNaN ? 0 : min(255, max(0, initial)).rounded(.toNearestOrEven)
         let y = xs.map { v -> UInt8 in
             let q = (v / scale).rounded(.toNearestOrEven) + zp
             return q.isNaN ? 0 : UInt8(min(255, max(0, q)))
@@ -164,7 +165,7 @@ enum QuantizeKernels {
     static let matMulInteger: Kernel = { call throws(InterpreterError) in
         let a = try call.tensor(0), b = try call.tensor(1)
         let (r, p) = try integerProduct(call, a, b, aZero: call.optionalTensor(2), bZero: call.optionalTensor(3))
-        let out = r.map { Int32(truncatingIfNeeded: Int64($0.rounded())) }
+        let out = r.map(clampedInt32)
         return [.tensor(NDArray(dataType: .int32, shape: p.outShape, storage: .int32(out)))]
     }
 

@@ -19,7 +19,7 @@ enum ReduceKernels {
         case logSumExp = "ReduceLogSumExp", sumSquare = "ReduceSumSquare"
 
         /// Whether integer inputs can be reduced in their own type.
-        var isIntegerNative: Bool { self != .l2 && self != .logSum && self != .logSumExp }
+        var isIntegerNative: Bool { self != .l2 && self != .logSum && self != .logSumExp && self != .mean }
     }
 
     // MARK: Plan
@@ -155,7 +155,7 @@ enum ReduceKernels {
         }
     }
 
-    /// Reduces integers in their own type (wrapping arithmetic, truncating mean).
+    /// Reduces integers in their own type (wrapping arithmetic).
     static func integer<T: FixedWidthInteger>(_ x: [T], _ p: Plan, _ op: Op) -> [T] {
         var out = [T](repeating: 0, count: p.kept.count)
         let n = p.reduced.count
@@ -184,7 +184,6 @@ enum ReduceKernels {
                     default:
                         acc = 0
                         for r in 0..<n { acc = acc &+ base[rp[r]] }
-                        if op == .mean { acc = n > 0 ? acc / T(n) : 0 }
                     }
                     out[o] = acc
                 }
