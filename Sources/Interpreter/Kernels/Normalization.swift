@@ -179,20 +179,32 @@ enum NormalizationKernels {
         guard let size = call.int("size"), size > 0 else {
             throw .invalidAttribute(node: call.label, attribute: "size", reason: "a positive size is required")
         }
-        let alpha = Double(call.float("alpha", default: 1e-4)), beta = Double(call.float("beta", default: 0.75))
-        let bias = Double(call.float("bias", default: 1))
+        let alpha = T(call.float("alpha", default: 1e-4)), beta = T(call.float("beta", default: 0.75))
+        let bias = T(call.float("bias", default: 1))
         let n = xa.shape[0], c = xa.shape[1], inner = xa.shape[2...].reduce(1, *)
         let before = (size - 1) / 2, after = size - 1 - before
         let x = T.values(of: xa)
-        var y = [T](repeating: 0, count: x.count)
-        for b in 0..<n {
-            for ch in 0..<c {
-                let lo = max(0, ch - before), hi = min(c - 1, ch + after)
-                let base = (b * c + ch) * inner
-                for i in 0..<inner {
-                    var s = 0.0
-                    for k in lo...max(lo, hi) where k <= hi { let v = Double(x[(b * c + k) * inner + i]); s += v * v }
-                    y[base + i] = T(Double(x[base + i]) / Double.pow(bias + alpha / Double(size) * s, beta))
+        var y = uninitializedArray(T.self, count: x.count)
+        var acc = [T](repeating: 0, count: inner)
+        let scale = alpha / T(size)
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                for b in 0..<n {
+                    for ch in 0..<c {
+                        // Sum of squares over the channel window, one spatial row at a time.
+                        for i in 0..<inner { acc[i] = 0 }
+                        for k in max(0, ch - before)..<min(c, ch + after + 1) {
+                            let row = (b * c + k) * inner
+                            for i in 0..<inner { let v = xp[row + i]; acc[i] += v * v }
+                        }
+                        let base = (b * c + ch) * inner
+                        for i in 0..<inner {
+                            let d = bias + scale * acc[i]
+                            // d^-0.75 (AlexNet/GoogLeNet's beta) without a pow call.
+                            let f = beta == 0.75 ? 1 / (d.squareRoot() * d.squareRoot().squareRoot()) : T.pow(d, -beta)
+                            yp[base + i] = xp[base + i] * f
+                        }
+                    }
                 }
             }
         }
