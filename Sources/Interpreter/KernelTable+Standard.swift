@@ -31,6 +31,17 @@ enum KernelFamilies {
             GeneratorKernels.table,
             SortingKernels.table,
             ResizeKernels.table,
+            ReduceKernels.table,
+            SoftmaxKernels.table,
+            NormalizationKernels.table,
+            MatMulKernels.table,
+            QuantizeKernels.table,
+            ConvKernels.table,
+            ConvTransposeKernels.table,
+            PoolKernels.table,
+            LossKernels.table,
+            LinearAlgebraKernels.table,
+            DetectionKernels.table,
         ]
     }
 }

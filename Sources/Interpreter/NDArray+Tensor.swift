@@ -25,7 +25,10 @@ extension NDArray {
     static func decode(_ raw: UnsafeRawBufferPointer, dataType: DataType, count: Int) -> Storage? {
         func load<T>(_: T.Type) -> [T]? {
             guard raw.count == count * MemoryLayout<T>.size else { return nil }
-            return (0..<count).map { raw.loadUnaligned(fromByteOffset: $0 * MemoryLayout<T>.size, as: T.self) }
+            return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+                if count > 0 { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: raw) }
+                initialized = count
+            }
         }
         switch dataType {
         case .float: return load(Float.self).map { .float($0) }
