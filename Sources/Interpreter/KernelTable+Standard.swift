@@ -42,6 +42,7 @@ enum KernelFamilies {
             LossKernels.table,
             LinearAlgebraKernels.table,
             DetectionKernels.table,
+            GridSampleKernels.table,
         ]
     }
 }

@@ -30,41 +30,28 @@ struct NodeTestCase {
         for (i, info) in graphInputs.enumerated() {
             let path = folder.appendingPathComponent("input_\(i).pb").path
             guard FileManager.default.fileExists(atPath: path) else { continue }
-<<<<<<< HEAD
             inputs[info.name] = try runtimeValue(ONNXReader().readValueFile(path: path, expected: info.type), type: info.type)
-=======
-            if case .tensor? = info.type?.kind {} else if info.type != nil { return "non-tensor input '\(info.name)' (\(info.type!)) is not supported by the harness" }
-            inputs[info.name] = .tensor(Self.declared(try NDArray(tensor: try ONNXReader().readTensorFile(path: path)), info))
->>>>>>> kernels-elementwise
         }
         let result = try Interpreter(model: model).run(inputs: inputs)
         for (i, info) in model.graph.outputs.enumerated() {
             let path = folder.appendingPathComponent("output_\(i).pb").path
             guard FileManager.default.fileExists(atPath: path) else { continue }
-<<<<<<< HEAD
             let expected = try runtimeValue(ONNXReader().readValueFile(path: path, expected: info.type), type: info.type)
             guard let actual = result.output(info.name) else { return "output '\(info.name)' missing" }
             if let why = mismatch(actual: actual, expected: expected) {
-=======
-            if case .tensor? = info.type?.kind {} else if info.type != nil { return "non-tensor output '\(info.name)' is not supported by the harness" }
-            let expected = Self.declared(try NDArray(tensor: try ONNXReader().readTensorFile(path: path)), info)
-            guard let actual = result.output(info.name)?.tensor else { return "output '\(info.name)' missing or not a tensor" }
-            if let why = TensorComparison.mismatch(actual: actual, expected: expected, rtol: 1e-3, atol: 1e-7) {
->>>>>>> kernels-elementwise
                 return "output '\(info.name)': \(why)"
             }
         }
         return nil
     }
 
-<<<<<<< HEAD
     // MARK: Non-tensor values
 
     /// A stored test value as a runtime value; `type` gives the element type of empty sequences.
     private func runtimeValue(_ value: DataValue, type: ValueType?) throws -> RuntimeValue {
         switch value {
         case .tensor(let t):
-            return .tensor(try NDArray(tensor: t))
+            return .tensor(Self.declared(try NDArray(tensor: t), type))
         case .optional(let inner):
             var innerType: ValueType? = nil
             if case .optional(let t)? = type?.kind { innerType = t }
@@ -105,6 +92,13 @@ struct NodeTestCase {
         }
     }
 
+    /// The ONNX 1.12 test data stores bfloat16 tensors as uint16 bit patterns: read them as the
+    /// bfloat16 the graph declares.
+    static func declared(_ array: NDArray, _ type: ValueType?) -> NDArray {
+        guard type?.tensorType?.elementType == .bfloat16, case .uint16(let bits) = array.storage else { return array }
+        return NDArray(dataType: .bfloat16, shape: array.shape, storage: .bfloat16(bits))
+    }
+
     private func kind(_ v: RuntimeValue) -> String {
         switch v {
         case .tensor: "tensor"
@@ -119,12 +113,6 @@ enum HarnessError: Error, CustomStringConvertible {
     case unsupported(String)
     var description: String {
         switch self { case .unsupported(let what): "\(what) are not supported by the harness" }
-=======
-    /// The ONNX 1.12 test data stores bfloat16 tensors as uint16 bit patterns: read them as the
-    /// bfloat16 the graph declares.
-    static func declared(_ array: NDArray, _ info: ValueInfo) -> NDArray {
-        guard info.type?.tensorType?.elementType == .bfloat16, case .uint16(let bits) = array.storage else { return array }
-        return NDArray(dataType: .bfloat16, shape: array.shape, storage: .bfloat16(bits))
->>>>>>> kernels-elementwise
     }
+
 }
