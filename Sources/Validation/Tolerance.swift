@@ -21,6 +21,9 @@ public struct Tolerance: Codable, Equatable, Sendable {
     public var rtol: Double
     /// For the quantized tier: allowed distance in steps.
     public var steps: Double
+    /// For the quantized tier: the size of one step in the output's units (1 for integer outputs,
+    /// the scale for real-valued outputs of a DequantizeLinear).
+    public var stepSize: Double = 1
 
     public static let float32 = Tolerance(tier: .float32, atol: 1e-5, rtol: 1e-4, steps: 0)
     public static let float16 = Tolerance(tier: .float16, atol: 1e-3, rtol: 1e-3, steps: 0)
@@ -41,7 +44,7 @@ public struct Tolerance: Codable, Equatable, Sendable {
     /// Whether `a` and `b` agree element-wise under this tolerance.
     public func accepts(maxAbs: Double, worstExcess: Double) -> Bool {
         switch tier {
-        case .quantized: return maxAbs <= steps
+        case .quantized: return maxAbs <= steps * stepSize * (1 + 1e-6)
         case .exact: return maxAbs == 0
         default: return worstExcess <= 0
         }
@@ -49,7 +52,8 @@ public struct Tolerance: Codable, Equatable, Sendable {
 
     public var summary: String {
         switch tier {
-        case .quantized: return "quantized (≤ \(Int(steps)) step)"
+        case .quantized:
+            return stepSize == 1 ? "quantized (≤ \(Int(steps)) step)" : "quantized (≤ \(Int(steps)) step of \(stepSize))"
         case .exact: return "exact"
         default: return "\(tier.rawValue) (atol \(atol), rtol \(rtol))"
         }

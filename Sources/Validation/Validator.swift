@@ -35,8 +35,8 @@ public struct Validator: Sendable {
         let pairs = matchOutputs(a.outputs, b.outputs)
         for (name, expected, actual) in pairs.matched {
             guard let e = expected.tensor, let x = actual.tensor else { continue }
-            report.outputs.append(OutputComparison(name: name, actual: x, expected: e,
-                                                   tolerance: Tolerance.forOutput(e.dataType, quantized: quantizedSteps > 0).steps(quantizedSteps)))
+            let tol = Tolerance.forOutput(name, of: reference, dtype: e.dataType, quantizedSteps: quantizedSteps)
+            report.outputs.append(OutputComparison(name: name, actual: x, expected: e, tolerance: tol))
         }
         report.unmatchedOutputs = pairs.unmatched
         if !report.passed {
@@ -61,7 +61,8 @@ public struct Validator: Sendable {
                 continue
             }
             guard let actual = value.tensor else { continue }
-            let tol = tolerance?(outputName, stored) ?? Tolerance.forOutput(stored.dataType, quantized: false)
+            let tol = tolerance?(outputName, stored)
+                ?? Tolerance.forOutput(outputName, of: model, dtype: stored.dataType, quantizedSteps: quantizedSteps)
             report.outputs.append(OutputComparison(name: outputName, actual: actual, expected: stored, tolerance: tol))
         }
         return report
