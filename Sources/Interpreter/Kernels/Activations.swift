@@ -49,7 +49,10 @@ extension KernelCall {
 
 /// max(x, 0).
 struct Rectifier: NumericFunction {
-    func callAsFunction<T: Real>(_ x: T) -> T { x < 0 ? 0 : x }
+    func callAsFunction<T: Real>(_ x: T) -> T {
+        let zero: T = 0  // one named constant keeps the select branch-free (vectorisable)
+        return x < zero ? zero : x
+    }
     func integer<T: FixedWidthInteger>(_ x: T) -> T { x < 0 ? 0 : x }
 }
 
@@ -68,7 +71,10 @@ struct ParametricRectifier: NumericBinaryOp {
 /// x above alpha, else 0.
 struct ThresholdedRectifier: RealFunction {
     let alpha: Double
-    func callAsFunction<T: Real>(_ x: T) -> T { x > T(alpha) ? x : 0 }
+    func callAsFunction<T: Real>(_ x: T) -> T {
+        let threshold = T(alpha), zero: T = 0
+        return x > threshold ? x : zero
+    }
 }
 
 // MARK: Exponential units
@@ -137,7 +143,10 @@ struct HyperbolicTangent: RealFunction {
 struct Shrink: NumericFunction {
     let bias: Double, lambd: Double
     func callAsFunction<T: Real>(_ x: T) -> T {
-        x < T(-lambd) ? x + T(bias) : (x > T(lambd) ? x - T(bias) : 0)
+        let low = T(-lambd), high = T(lambd), b = T(bias), zero: T = 0
+        let below = x + b, above = x - b
+        let inner = x > high ? above : zero
+        return x < low ? below : inner
     }
     func integer<T: FixedWidthInteger>(_ x: T) -> T {
         ArithmeticKernels.truncatingInteger(callAsFunction(Double(x)))

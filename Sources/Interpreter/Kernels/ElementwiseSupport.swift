@@ -104,17 +104,17 @@ func broadcastBinary<A, B, R>(_ a: [A], _ b: [B], _ plan: BroadcastPlan, _ f: (A
                 var walker = RowWalker(plan)
                 var pos = 0
                 while pos < n {
-                    let oa = walker.offsets[0], ob = walker.offsets[1], row = o + pos
+                    let xs = x + walker.offsets[0], ys = y + walker.offsets[1], row = o + pos
                     if sa == 1 && sb == 1 {
-                        for i in 0..<inner { (row + i).initialize(to: f(x[oa + i], y[ob + i])) }
+                        for i in 0..<inner { (row + i).initialize(to: f(xs[i], ys[i])) }
                     } else if sa == 0 && sb == 1 {
-                        let u = x[oa]
-                        for i in 0..<inner { (row + i).initialize(to: f(u, y[ob + i])) }
+                        let u = xs.pointee
+                        for i in 0..<inner { (row + i).initialize(to: f(u, ys[i])) }
                     } else if sa == 1 {
-                        let v = y[ob]
-                        for i in 0..<inner { (row + i).initialize(to: f(x[oa + i], v)) }
+                        let v = ys.pointee
+                        for i in 0..<inner { (row + i).initialize(to: f(xs[i], v)) }
                     } else {
-                        for i in 0..<inner { (row + i).initialize(to: f(x[oa], y[ob])) }
+                        for i in 0..<inner { (row + i).initialize(to: f(xs.pointee, ys.pointee)) }
                     }
                     pos += inner
                     walker.advance(plan)
@@ -140,9 +140,9 @@ func broadcastTernary<A, B, C, R>(_ a: [A], _ b: [B], _ c: [C], _ plan: Broadcas
                     var walker = RowWalker(plan)
                     var pos = 0
                     while pos < n {
-                        let oa = walker.offsets[0], ob = walker.offsets[1], oc = walker.offsets[2], row = o + pos
+                        let xs = x + walker.offsets[0], ys = y + walker.offsets[1], zs = z + walker.offsets[2], row = o + pos
                         for i in 0..<inner {
-                            (row + i).initialize(to: f(x[oa + i * sa], y[ob + i * sb], z[oc + i * sc]))
+                            (row + i).initialize(to: f(xs[i &* sa], ys[i &* sb], zs[i &* sc]))
                         }
                         pos += inner
                         walker.advance(plan)

@@ -84,6 +84,7 @@ enum LogicKernels {
     }
 
     /// A bool tensor of `test` applied to each element of a real-typed array (compared as Double).
+    @inline(__always)
     static func classify(_ call: KernelCall, _ x: NDArray, _ test: (Double) -> Bool) throws(InterpreterError) -> NDArray {
         let out: [Bool]
         switch x.storage {

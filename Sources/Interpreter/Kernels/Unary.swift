@@ -46,7 +46,11 @@ struct Absolute: NumericFunction {
 
 /// -1, 0 or 1 (NaN stays NaN).
 struct Signum: NumericFunction {
-    func callAsFunction<T: Real>(_ x: T) -> T { x > 0 ? 1 : (x < 0 ? -1 : (x.isNaN ? x : 0)) }
+    func callAsFunction<T: Real>(_ x: T) -> T {
+        let zero: T = 0, one: T = 1
+        let positive = x > zero ? one : zero, negative = x < zero ? one : zero
+        return x.isNaN ? x : positive - negative
+    }
     func integer<T: FixedWidthInteger>(_ x: T) -> T { x > 0 ? 1 : (x < 0 ? 0 &- 1 : 0) }
 }
 
@@ -79,17 +83,17 @@ struct ErrorFunction: RealFunction {
 
 /// The smallest integral value ≥ x.
 struct Ceiling: RealFunction {
-    func callAsFunction<T: Real>(_ x: T) -> T { x.rounded(.up) }
+    func callAsFunction<T: Real>(_ x: T) -> T { T.ceil(x) }
 }
 
 /// The largest integral value ≤ x.
 struct Floor: RealFunction {
-    func callAsFunction<T: Real>(_ x: T) -> T { x.rounded(.down) }
+    func callAsFunction<T: Real>(_ x: T) -> T { T.floor(x) }
 }
 
 /// The nearest integral value, halves to even.
 struct RoundHalfEven: RealFunction {
-    func callAsFunction<T: Real>(_ x: T) -> T { x.rounded(.toNearestOrEven) }
+    func callAsFunction<T: Real>(_ x: T) -> T { T.roundedEven(x) }
 }
 
 // MARK: Trigonometry
