@@ -91,4 +91,14 @@ struct ElementwiseKernelTests {
         }
         #expect(try run("Round", [NDArray(shape: [1], floats: [.nan])]).floats[0].isNaN)
     }
+
+    @Test func legacyBroadcastAxisAndStringCastTarget() throws {
+        let a = NDArray(shape: [2, 3, 2], floats: (0..<12).map(Float.init))
+        let b = NDArray(shape: [3], floats: [100, 200, 300])
+        let attrs = [Attribute(name: "broadcast", value: .int(1)), Attribute(name: "axis", value: .int(1))]
+        let y = try run("Add", [a, b], attributes: attrs, opset: 6)
+        #expect(y.shape == [2, 3, 2] && Array(y.floats.prefix(4)) == [100, 101, 202, 203])
+        let c = try run("Cast", [a], attributes: [Attribute(name: "to", value: .string(Array("INT32".utf8)))], opset: 1)
+        #expect(c.dataType == .int32 && c.count == 12)
+    }
 }

@@ -129,7 +129,7 @@ struct Scale: RealFunction {
 extension ArithmeticKernels {
     /// Pow(X, Y): the result has X's type; integer bases with integer exponents stay exact.
     static let pow: Kernel = { call throws(InterpreterError) in
-        let x = try call.tensor(0), y = try call.tensor(1)
+        let x = try call.tensor(0), y = try call.secondOperand(1, alignedTo: x)
         guard x.dataType.isPlainNumeric, y.dataType.isPlainNumeric else {
             throw call.unsupported(x.dataType.isPlainNumeric ? y.dataType : x.dataType)
         }

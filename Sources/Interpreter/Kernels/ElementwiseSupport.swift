@@ -179,6 +179,19 @@ extension KernelCall {
     }
 }
 
+extension KernelCall {
+    /// Input `i`, with the pre-opset-7 `broadcast`/`axis` rule applied: B's dims line up with A's
+    /// from `axis` on (padded with trailing 1s so numpy broadcasting applies).
+    func secondOperand(_ i: Int, alignedTo a: NDArray) throws(InterpreterError) -> NDArray {
+        let b = try tensor(i)
+        guard opset < 7, int("broadcast", default: 0) == 1, var axis = int("axis"), b.rank > 0 else { return b }
+        if axis < 0 { axis += a.rank }
+        let trailing = a.rank - axis - b.rank
+        guard axis >= 0, trailing >= 0 else { throw invalid("axis \(axis) does not fit shapes \(a.shape) and \(b.shape)") }
+        return b.reshaped(b.shape + [Int](repeating: 1, count: trailing))
+    }
+}
+
 extension DataType {
     /// The types element-wise arithmetic works on (float8 and sub-byte types excluded).
     var isPlainNumeric: Bool {

@@ -24,7 +24,7 @@ enum LogicKernels {
     /// A kernel combining two bool inputs element-wise with broadcasting.
     static func logical(_ f: @escaping @Sendable (Bool, Bool) -> Bool) -> Kernel {
         { call throws(InterpreterError) in
-            let a = try call.tensor(0), b = try call.tensor(1)
+            let a = try call.tensor(0), b = try call.secondOperand(1, alignedTo: a)
             guard case .bool(let x) = a.storage else { throw call.unsupported(a.dataType) }
             guard case .bool(let y) = b.storage else { throw call.unsupported(b.dataType) }
             let plan = try call.broadcastPlan([a, b])
