@@ -167,16 +167,6 @@ extension KernelCall {
         }
         return plan
     }
-
-    /// Inputs `0..<n` (all required) checked to share one element type.
-    func sameTypeTensors(_ indices: Range<Int>) throws(InterpreterError) -> [NDArray] {
-        var arrays: [NDArray] = []
-        for i in indices { arrays.append(try tensor(i)) }
-        if let first = arrays.first, let other = arrays.first(where: { $0.dataType != first.dataType }) {
-            throw invalid("inputs must share one element type, got \(first.dataType) and \(other.dataType)")
-        }
-        return arrays
-    }
 }
 
 extension KernelCall {

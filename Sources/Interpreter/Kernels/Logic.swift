@@ -98,29 +98,31 @@ enum LogicKernels {
     }
 }
 
-// MARK: Comparison ops
+extension LogicKernels {
+    // MARK: Comparison ops
 
-/// a == b.
-struct EqualOp: ComparisonOp {
-    func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a == b }
-}
+    /// a == b.
+    struct EqualOp: ComparisonOp {
+        func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a == b }
+    }
 
-/// a > b.
-struct GreaterOp: ComparisonOp {
-    func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a > b }
-}
+    /// a > b.
+    struct GreaterOp: ComparisonOp {
+        func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a > b }
+    }
 
-/// a >= b.
-struct GreaterOrEqualOp: ComparisonOp {
-    func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a >= b }
-}
+    /// a >= b.
+    struct GreaterOrEqualOp: ComparisonOp {
+        func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a >= b }
+    }
 
-/// a < b.
-struct LessOp: ComparisonOp {
-    func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a < b }
-}
+    /// a < b.
+    struct LessOp: ComparisonOp {
+        func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a < b }
+    }
 
-/// a <= b.
-struct LessOrEqualOp: ComparisonOp {
-    func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a <= b }
+    /// a <= b.
+    struct LessOrEqualOp: ComparisonOp {
+        func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a <= b }
+    }
 }
