@@ -43,85 +43,87 @@ enum ArithmeticKernels {
     }
 }
 
-// MARK: Arithmetic ops
+extension ArithmeticKernels {
+    // MARK: Arithmetic ops
 
-/// a + b (integers wrap).
-struct AddOp: NumericBinaryOp {
-    func real<T: Real>(_ a: T, _ b: T) -> T { a + b }
-    func integer<T: FixedWidthInteger>(_ a: T, _ b: T) -> T { a &+ b }
-}
-
-/// a - b (integers wrap).
-struct SubOp: NumericBinaryOp {
-    func real<T: Real>(_ a: T, _ b: T) -> T { a - b }
-    func integer<T: FixedWidthInteger>(_ a: T, _ b: T) -> T { a &- b }
-}
-
-/// a * b (integers wrap).
-struct MulOp: NumericBinaryOp {
-    func real<T: Real>(_ a: T, _ b: T) -> T { a * b }
-    func integer<T: FixedWidthInteger>(_ a: T, _ b: T) -> T { a &* b }
-}
-
-/// a / b; integers truncate toward zero, division by zero gives 0 and `min / -1` wraps.
-struct DivOp: NumericBinaryOp {
-    func real<T: Real>(_ a: T, _ b: T) -> T { a / b }
-    func integer<T: FixedWidthInteger>(_ a: T, _ b: T) -> T {
-        b == 0 ? 0 : a.dividedReportingOverflow(by: b).partialValue
+    /// a + b (integers wrap).
+    struct AddOp: NumericBinaryOp {
+        func real<T: Real>(_ a: T, _ b: T) -> T { a + b }
+        func integer<T: FixedWidthInteger>(_ a: T, _ b: T) -> T { a &+ b }
     }
-}
 
-/// Remainder with the sign of the divisor (Python `%`); zero divisors give 0.
-struct FlooredModOp: NumericBinaryOp {
-    func real<T: Real>(_ a: T, _ b: T) -> T {
-        let r = T.fmod(a, b)
-        return r != 0 && (r < 0) != (b < 0) ? r + b : r
+    /// a - b (integers wrap).
+    struct SubOp: NumericBinaryOp {
+        func real<T: Real>(_ a: T, _ b: T) -> T { a - b }
+        func integer<T: FixedWidthInteger>(_ a: T, _ b: T) -> T { a &- b }
     }
-    func integer<T: FixedWidthInteger>(_ a: T, _ b: T) -> T {
-        guard b != 0 else { return 0 }
-        let r = a.remainderReportingOverflow(dividingBy: b).partialValue
-        return r != 0 && (r < 0) != (b < 0) ? r &+ b : r
+
+    /// a * b (integers wrap).
+    struct MulOp: NumericBinaryOp {
+        func real<T: Real>(_ a: T, _ b: T) -> T { a * b }
+        func integer<T: FixedWidthInteger>(_ a: T, _ b: T) -> T { a &* b }
     }
-}
 
-/// Remainder with the sign of the dividend (C `fmod`); zero divisors give 0 for integers.
-struct TruncatedModOp: NumericBinaryOp {
-    func real<T: Real>(_ a: T, _ b: T) -> T { T.fmod(a, b) }
-    func integer<T: FixedWidthInteger>(_ a: T, _ b: T) -> T {
-        b == 0 ? 0 : a.remainderReportingOverflow(dividingBy: b).partialValue
+    /// a / b; integers truncate toward zero, division by zero gives 0 and `min / -1` wraps.
+    struct DivOp: NumericBinaryOp {
+        func real<T: Real>(_ a: T, _ b: T) -> T { a / b }
+        func integer<T: FixedWidthInteger>(_ a: T, _ b: T) -> T {
+            b == 0 ? 0 : a.dividedReportingOverflow(by: b).partialValue
+        }
     }
-}
 
-/// a << b (shifts past the width give 0).
-struct ShiftLeftOp: NumericBinaryOp {
-    var acceptsReals: Bool { false }
-    func real<T: Real>(_ a: T, _ b: T) -> T { a }
-    func integer<T: FixedWidthInteger>(_ a: T, _ b: T) -> T { a << b }
-}
+    /// Remainder with the sign of the divisor (Python `%`); zero divisors give 0.
+    struct FlooredModOp: NumericBinaryOp {
+        func real<T: Real>(_ a: T, _ b: T) -> T {
+            let r = T.fmod(a, b)
+            return r != 0 && (r < 0) != (b < 0) ? r + b : r
+        }
+        func integer<T: FixedWidthInteger>(_ a: T, _ b: T) -> T {
+            guard b != 0 else { return 0 }
+            let r = a.remainderReportingOverflow(dividingBy: b).partialValue
+            return r != 0 && (r < 0) != (b < 0) ? r &+ b : r
+        }
+    }
 
-/// a >> b (shifts past the width give 0).
-struct ShiftRightOp: NumericBinaryOp {
-    var acceptsReals: Bool { false }
-    func real<T: Real>(_ a: T, _ b: T) -> T { a }
-    func integer<T: FixedWidthInteger>(_ a: T, _ b: T) -> T { a >> b }
-}
+    /// Remainder with the sign of the dividend (C `fmod`); zero divisors give 0 for integers.
+    struct TruncatedModOp: NumericBinaryOp {
+        func real<T: Real>(_ a: T, _ b: T) -> T { T.fmod(a, b) }
+        func integer<T: FixedWidthInteger>(_ a: T, _ b: T) -> T {
+            b == 0 ? 0 : a.remainderReportingOverflow(dividingBy: b).partialValue
+        }
+    }
 
-/// The larger element; NaN propagates.
-struct MaxOp: NumericBinaryOp {
-    func real<T: Real>(_ a: T, _ b: T) -> T { a.isNaN || a > b ? a : b }
-    func integer<T: FixedWidthInteger>(_ a: T, _ b: T) -> T { a > b ? a : b }
-}
+    /// a << b (shifts past the width give 0).
+    struct ShiftLeftOp: NumericBinaryOp {
+        var acceptsReals: Bool { false }
+        func real<T: Real>(_ a: T, _ b: T) -> T { a }
+        func integer<T: FixedWidthInteger>(_ a: T, _ b: T) -> T { a << b }
+    }
 
-/// The smaller element; NaN propagates.
-struct MinOp: NumericBinaryOp {
-    func real<T: Real>(_ a: T, _ b: T) -> T { a.isNaN || a < b ? a : b }
-    func integer<T: FixedWidthInteger>(_ a: T, _ b: T) -> T { a < b ? a : b }
-}
+    /// a >> b (shifts past the width give 0).
+    struct ShiftRightOp: NumericBinaryOp {
+        var acceptsReals: Bool { false }
+        func real<T: Real>(_ a: T, _ b: T) -> T { a }
+        func integer<T: FixedWidthInteger>(_ a: T, _ b: T) -> T { a >> b }
+    }
 
-/// x * factor.
-struct Scale: RealFunction {
-    let factor: Double
-    func callAsFunction<T: Real>(_ x: T) -> T { x * T(factor) }
+    /// The larger element; NaN propagates.
+    struct MaxOp: NumericBinaryOp {
+        func real<T: Real>(_ a: T, _ b: T) -> T { a.isNaN || a > b ? a : b }
+        func integer<T: FixedWidthInteger>(_ a: T, _ b: T) -> T { a > b ? a : b }
+    }
+
+    /// The smaller element; NaN propagates.
+    struct MinOp: NumericBinaryOp {
+        func real<T: Real>(_ a: T, _ b: T) -> T { a.isNaN || a < b ? a : b }
+        func integer<T: FixedWidthInteger>(_ a: T, _ b: T) -> T { a < b ? a : b }
+    }
+
+    /// x * factor.
+    struct Scale: RealFunction {
+        let factor: Double
+        func callAsFunction<T: Real>(_ x: T) -> T { x * T(factor) }
+    }
 }
 
 // MARK: Pow
@@ -129,7 +131,7 @@ struct Scale: RealFunction {
 extension ArithmeticKernels {
     /// Pow(X, Y): the result has X's type; integer bases with integer exponents stay exact.
     static let pow: Kernel = { call throws(InterpreterError) in
-        let x = try call.tensor(0), y = try call.tensor(1)
+        let x = try call.tensor(0), y = try call.secondOperand(1, alignedTo: x)
         guard x.dataType.isPlainNumeric, y.dataType.isPlainNumeric else {
             throw call.unsupported(x.dataType.isPlainNumeric ? y.dataType : x.dataType)
         }

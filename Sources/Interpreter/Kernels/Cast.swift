@@ -5,15 +5,27 @@ enum CastKernels {
     static var table: [String: Kernel] {
         [
             "Cast": { call throws(InterpreterError) in
-                guard let to = call.int("to") else {
-                    throw .invalidAttribute(node: call.label, attribute: "to", reason: "is required")
-                }
-                return [.tensor(try cast(call, try call.tensor(0), to: DataType(rawValue: Int32(truncatingIfNeeded: to))))]
+                [.tensor(try cast(call, try call.tensor(0), to: try targetType(call)))]
             },
             "CastLike": { call throws(InterpreterError) in
                 [.tensor(try cast(call, try call.tensor(0), to: try call.tensor(1).dataType))]
             },
         ]
+    }
+
+    /// The `to` attribute: a DataType code, or (opset 1–5) its TensorProto name such as "FLOAT".
+    static func targetType(_ call: KernelCall) throws(InterpreterError) -> DataType {
+        if let code = call.int("to") { return DataType(rawValue: Int32(truncatingIfNeeded: code)) }
+        let names: [String: DataType] = [
+            "FLOAT": .float, "UINT8": .uint8, "INT8": .int8, "UINT16": .uint16, "INT16": .int16, "INT32": .int32,
+            "INT64": .int64, "STRING": .string, "BOOL": .bool, "FLOAT16": .float16, "DOUBLE": .double,
+            "UINT32": .uint32, "UINT64": .uint64, "BFLOAT16": .bfloat16,
+        ]
+        let name = call.string("to", default: "")
+        guard let type = names[name.uppercased()] else {
+            throw .invalidAttribute(node: call.label, attribute: "to", reason: "unknown type '\(name)'")
+        }
+        return type
     }
 
     /// `x` converted to `target` following ONNX Cast rules (`saturate` applies to float8 targets).

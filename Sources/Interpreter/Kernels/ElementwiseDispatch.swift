@@ -106,7 +106,10 @@ enum Elementwise {
 
     /// A kernel applying `op` to inputs 0 and 1.
     static func binary(_ op: some NumericBinaryOp) -> Kernel {
-        { call throws(InterpreterError) in [.tensor(try binary(call, try call.tensor(0), try call.tensor(1), op))] }
+        { call throws(InterpreterError) in
+            let a = try call.tensor(0)
+            return [.tensor(try binary(call, a, try call.secondOperand(1, alignedTo: a), op))]
+        }
     }
 
     /// A kernel folding `op` over all its inputs (at least one), left to right with broadcasting.
@@ -156,6 +159,9 @@ enum Elementwise {
 
     /// A kernel comparing inputs 0 and 1 with `op`.
     static func comparison(_ op: some ComparisonOp) -> Kernel {
-        { call throws(InterpreterError) in [.tensor(try compare(call, try call.tensor(0), try call.tensor(1), op))] }
+        { call throws(InterpreterError) in
+            let a = try call.tensor(0)
+            return [.tensor(try compare(call, a, try call.secondOperand(1, alignedTo: a), op))]
+        }
     }
 }

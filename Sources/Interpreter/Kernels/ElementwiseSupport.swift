@@ -104,17 +104,17 @@ func broadcastBinary<A, B, R>(_ a: [A], _ b: [B], _ plan: BroadcastPlan, _ f: (A
                 var walker = RowWalker(plan)
                 var pos = 0
                 while pos < n {
-                    let oa = walker.offsets[0], ob = walker.offsets[1], row = o + pos
+                    let xs = x + walker.offsets[0], ys = y + walker.offsets[1], row = o + pos
                     if sa == 1 && sb == 1 {
-                        for i in 0..<inner { (row + i).initialize(to: f(x[oa + i], y[ob + i])) }
+                        for i in 0..<inner { (row + i).initialize(to: f(xs[i], ys[i])) }
                     } else if sa == 0 && sb == 1 {
-                        let u = x[oa]
-                        for i in 0..<inner { (row + i).initialize(to: f(u, y[ob + i])) }
+                        let u = xs.pointee
+                        for i in 0..<inner { (row + i).initialize(to: f(u, ys[i])) }
                     } else if sa == 1 {
-                        let v = y[ob]
-                        for i in 0..<inner { (row + i).initialize(to: f(x[oa + i], v)) }
+                        let v = ys.pointee
+                        for i in 0..<inner { (row + i).initialize(to: f(xs[i], v)) }
                     } else {
-                        for i in 0..<inner { (row + i).initialize(to: f(x[oa], y[ob])) }
+                        for i in 0..<inner { (row + i).initialize(to: f(xs.pointee, ys.pointee)) }
                     }
                     pos += inner
                     walker.advance(plan)
@@ -140,9 +140,9 @@ func broadcastTernary<A, B, C, R>(_ a: [A], _ b: [B], _ c: [C], _ plan: Broadcas
                     var walker = RowWalker(plan)
                     var pos = 0
                     while pos < n {
-                        let oa = walker.offsets[0], ob = walker.offsets[1], oc = walker.offsets[2], row = o + pos
+                        let xs = x + walker.offsets[0], ys = y + walker.offsets[1], zs = z + walker.offsets[2], row = o + pos
                         for i in 0..<inner {
-                            (row + i).initialize(to: f(x[oa + i * sa], y[ob + i * sb], z[oc + i * sc]))
+                            (row + i).initialize(to: f(xs[i &* sa], ys[i &* sb], zs[i &* sc]))
                         }
                         pos += inner
                         walker.advance(plan)
@@ -167,15 +167,18 @@ extension KernelCall {
         }
         return plan
     }
+}
 
-    /// Inputs `0..<n` (all required) checked to share one element type.
-    func sameTypeTensors(_ indices: Range<Int>) throws(InterpreterError) -> [NDArray] {
-        var arrays: [NDArray] = []
-        for i in indices { arrays.append(try tensor(i)) }
-        if let first = arrays.first, let other = arrays.first(where: { $0.dataType != first.dataType }) {
-            throw invalid("inputs must share one element type, got \(first.dataType) and \(other.dataType)")
-        }
-        return arrays
+extension KernelCall {
+    /// Input `i`, with the pre-opset-7 `broadcast`/`axis` rule applied: B's dims line up with A's
+    /// from `axis` on (padded with trailing 1s so numpy broadcasting applies).
+    func secondOperand(_ i: Int, alignedTo a: NDArray) throws(InterpreterError) -> NDArray {
+        let b = try tensor(i)
+        guard opset < 7, int("broadcast", default: 0) == 1, var axis = int("axis"), b.rank > 0 else { return b }
+        if axis < 0 { axis += a.rank }
+        let trailing = a.rank - axis - b.rank
+        guard axis >= 0, trailing >= 0 else { throw invalid("axis \(axis) does not fit shapes \(a.shape) and \(b.shape)") }
+        return b.reshaped(b.shape + [Int](repeating: 1, count: trailing))
     }
 }
 

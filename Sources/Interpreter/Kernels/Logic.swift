@@ -24,7 +24,7 @@ enum LogicKernels {
     /// A kernel combining two bool inputs element-wise with broadcasting.
     static func logical(_ f: @escaping @Sendable (Bool, Bool) -> Bool) -> Kernel {
         { call throws(InterpreterError) in
-            let a = try call.tensor(0), b = try call.tensor(1)
+            let a = try call.tensor(0), b = try call.secondOperand(1, alignedTo: a)
             guard case .bool(let x) = a.storage else { throw call.unsupported(a.dataType) }
             guard case .bool(let y) = b.storage else { throw call.unsupported(b.dataType) }
             let plan = try call.broadcastPlan([a, b])
@@ -84,6 +84,7 @@ enum LogicKernels {
     }
 
     /// A bool tensor of `test` applied to each element of a real-typed array (compared as Double).
+    @inline(__always)
     static func classify(_ call: KernelCall, _ x: NDArray, _ test: (Double) -> Bool) throws(InterpreterError) -> NDArray {
         let out: [Bool]
         switch x.storage {
@@ -97,29 +98,31 @@ enum LogicKernels {
     }
 }
 
-// MARK: Comparison ops
+extension LogicKernels {
+    // MARK: Comparison ops
 
-/// a == b.
-struct EqualOp: ComparisonOp {
-    func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a == b }
-}
+    /// a == b.
+    struct EqualOp: ComparisonOp {
+        func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a == b }
+    }
 
-/// a > b.
-struct GreaterOp: ComparisonOp {
-    func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a > b }
-}
+    /// a > b.
+    struct GreaterOp: ComparisonOp {
+        func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a > b }
+    }
 
-/// a >= b.
-struct GreaterOrEqualOp: ComparisonOp {
-    func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a >= b }
-}
+    /// a >= b.
+    struct GreaterOrEqualOp: ComparisonOp {
+        func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a >= b }
+    }
 
-/// a < b.
-struct LessOp: ComparisonOp {
-    func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a < b }
-}
+    /// a < b.
+    struct LessOp: ComparisonOp {
+        func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a < b }
+    }
 
-/// a <= b.
-struct LessOrEqualOp: ComparisonOp {
-    func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a <= b }
+    /// a <= b.
+    struct LessOrEqualOp: ComparisonOp {
+        func compare<T: Comparable>(_ a: T, _ b: T) -> Bool { a <= b }
+    }
 }

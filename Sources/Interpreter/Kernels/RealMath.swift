@@ -28,11 +28,38 @@ protocol Real: BinaryFloatingPoint, Sendable {
     static func expm1(_ x: Self) -> Self
     static func pow(_ x: Self, _ y: Self) -> Self
     static func fmod(_ x: Self, _ y: Self) -> Self
+    /// 2^(significand bits): from here on every value is integral.
+    static var integralThreshold: Self { get }
+}
+
+extension Real {
+    /// x rounded to the nearest integer, halves to even, without branches (vectorisable).
+    @inline(__always)
+    static func roundedEven(_ x: Self) -> Self {
+        let m = integralThreshold, a = x.magnitude
+        let r = Self(signOf: x, magnitudeOf: (a + m) - m)
+        return a < m ? r : x
+    }
+
+    /// ⌊x⌋ without branches.
+    @inline(__always)
+    static func floor(_ x: Self) -> Self {
+        let r = roundedEven(x), one: Self = 1, zero: Self = 0
+        return Self(signOf: x, magnitudeOf: r - (r > x ? one : zero))
+    }
+
+    /// ⌈x⌉ without branches.
+    @inline(__always)
+    static func ceil(_ x: Self) -> Self {
+        let r = roundedEven(x), one: Self = 1, zero: Self = 0
+        return Self(signOf: x, magnitudeOf: r + (r < x ? one : zero))
+    }
 }
 
 // MARK: Float
 
 extension Float: Real {
+    static var integralThreshold: Float { 8_388_608 }
     @inline(__always) static func exp(_ x: Float) -> Float { expf(x) }
     @inline(__always) static func log(_ x: Float) -> Float { logf(x) }
     @inline(__always) static func sin(_ x: Float) -> Float { sinf(x) }
@@ -57,6 +84,7 @@ extension Float: Real {
 // MARK: Double
 
 extension Double: Real {
+    static var integralThreshold: Double { 4_503_599_627_370_496 }
     @inline(__always) static func exp(_ x: Double) -> Double { libmExp(x) }
     @inline(__always) static func log(_ x: Double) -> Double { libmLog(x) }
     @inline(__always) static func sin(_ x: Double) -> Double { libmSin(x) }
