@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "TFLiteFormat", dependencies: ["ModelIR", "ModelFiles", "Passes", "CFlatTFLite"]),
 
         // MARK: Library API and CLI
-        .target(name: "ModelConvKit", dependencies: ["ModelIR", "ModelFiles", "OpSet", "ONNXFormat", "TFLiteFormat", "Interpreter", "Validation"]),
+        .target(name: "ModelConvKit", dependencies: ["ModelIR", "ModelFiles", "OpSet", "Passes", "ONNXFormat", "TFLiteFormat", "Interpreter", "Validation"]),
         .executableTarget(
             name: "modelconv",
             dependencies: [

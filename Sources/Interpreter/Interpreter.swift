@@ -5,9 +5,24 @@ public struct Interpreter: Sendable {
     public let model: Model
     public let kernels: KernelTable
 
+    /// Quantization of every value that declares it, by name (all graphs).
+    let quantization: [String: QuantParams]
+
     public init(model: Model, kernels: KernelTable = .standard) {
         self.model = model
         self.kernels = kernels
+        var q: [String: QuantParams] = [:]
+        for g in [model.graph] + model.subgraphs {
+            for v in g.valueInfos + g.inputs + g.outputs { if let p = v.quantization { q[v.name] = p } }
+        }
+        self.quantization = q
+    }
+
+    /// Whether every node of the model (all graphs) has a kernel in `kernels`.
+    public static func canRun(_ model: Model, kernels: KernelTable = .standard) -> Bool {
+        ([model.graph] + model.subgraphs).allSatisfy { g in
+            g.nodes.allSatisfy { kernels.supports(domain: $0.normalizedDomain, op: $0.opType) }
+        }
     }
 
     /// The outputs of a run, and every intermediate value when asked for.
@@ -76,9 +91,12 @@ public struct Interpreter: Sendable {
         let domain = node.normalizedDomain
         let opset = Int(model.opsetVersion(for: domain) ?? (domain.isEmpty ? 21 : 1))
         if let kernel = kernels.kernel(domain: domain, op: node.opType) {
-            let call = KernelCall(node: node, inputs: inputs, opset: opset) { graph, subInputs throws(InterpreterError) in
+            var call = KernelCall(node: node, inputs: inputs, opset: opset) { graph, subInputs throws(InterpreterError) in
                 try self.runSubgraph(graph, inputs: subInputs, outer: scope)
             }
+            let quantization = self.quantization
+            call.quantization = { quantization[$0] }
+            call.indexedGraphs = model.subgraphs
             let outputs = try kernel(call)
             guard outputs.count >= node.outputs.filter({ !$0.isEmpty }).count || outputs.count >= node.outputs.count else {
                 throw .invalidModel(reason: "kernel for \(node.opType) returned \(outputs.count) outputs, node '\(node.label)' expects \(node.outputs.count)")

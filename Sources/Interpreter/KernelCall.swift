@@ -9,8 +9,24 @@ public struct KernelCall: Sendable {
     public let opset: Int
     /// Runs a subgraph with the current scope visible (for If, Loop, Scan).
     public let runSubgraph: @Sendable (Graph, [RuntimeValue]) throws(InterpreterError) -> [RuntimeValue]
+    /// The declared quantization of a value (TFLite-dialect graphs carry it on their values).
+    public var quantization: @Sendable (String) -> QuantParams? = { _ in nil }
+    /// The model's graphs called by index (TFLite subgraphs), for kernels like WHILE and IF.
+    public var indexedGraphs: [Graph] = []
 
     public var label: String { node.label }
+
+    /// The quantization of input `i`, when it has scales.
+    public func inputQuantization(_ i: Int) -> QuantParams? {
+        guard i < node.inputs.count, let q = quantization(node.inputs[i]), !q.scales.isEmpty else { return nil }
+        return q
+    }
+
+    /// The quantization of output `i`, when it has scales.
+    public func outputQuantization(_ i: Int) -> QuantParams? {
+        guard i < node.outputs.count, let q = quantization(node.outputs[i]), !q.scales.isEmpty else { return nil }
+        return q
+    }
 
     // MARK: Inputs
 

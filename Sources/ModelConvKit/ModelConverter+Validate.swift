@@ -1,5 +1,7 @@
 import Interpreter
 import ModelIR
+import Passes
+import TFLiteFormat
 import Validation
 
 /// Where a run's inputs come from.
@@ -24,18 +26,21 @@ extension ModelConverter {
     // MARK: Run
 
     /// Runs a model in the reference interpreter; returns its inputs (as fed) and outputs.
-    public func run(path: String, inputs options: InputOptions) throws(ModelConvError)
-        -> (inputs: [String: NDArray], outputs: [(name: String, value: NDArray)]) {
-        let (model, _) = try read(path: path)
+    public func run(path: String, inputs options: InputOptions, keepIntermediates: Bool = false) throws(ModelConvError)
+        -> (inputs: [String: NDArray], outputs: [(name: String, value: NDArray)], intermediates: [(name: String, value: NDArray)]) {
+        let model = try executable(try read(path: path).0)
         let (inputs, _) = try resolveInputs(for: model, options: options)
         let result: Interpreter.RunResult
-        do { result = try Validator().run(model, name: path, inputs: inputs) } catch { throw Self.classify(error) }
+        do { result = try Validator().run(model, name: path, inputs: inputs, keepIntermediates: keepIntermediates) } catch {
+            throw Self.classify(error)
+        }
+        let intermediates = result.order.compactMap { name in result.intermediates[name]?.tensor.map { (name, $0) } }
         var outputs: [(name: String, value: NDArray)] = []
         for (name, value) in result.outputs {
             guard let t = value.tensor else { throw .unsupported("\(path): output '\(name)' is not a tensor; only tensor outputs can be reported") }
             outputs.append((name, t))
         }
-        return (inputs, outputs)
+        return (inputs, outputs, intermediates)
     }
 
     // MARK: Validate
@@ -43,8 +48,8 @@ extension ModelConverter {
     /// Runs `reference` and `candidate` on the same inputs and compares their outputs.
     public func validate(reference: String, candidate: String, inputs options: InputOptions, quantizedSteps: Double = 1)
         throws(ModelConvError) -> ValidationReport {
-        let (a, _) = try read(path: reference)
-        let (b, _) = try read(path: candidate)
+        let a = try executable(try read(path: reference).0)
+        let b = try executable(try read(path: candidate).0)
         let (inputs, sources) = try resolveInputs(for: a, options: options)
         do {
             return try Validator(quantizedSteps: quantizedSteps).compare(
@@ -56,18 +61,39 @@ extension ModelConverter {
     }
 
     /// Runs `model` on the inputs of `referenceArchive` and compares with its stored outputs.
-    public func validate(model path: String, referenceArchive: String, inputs options: InputOptions) throws(ModelConvError) -> ValidationReport {
-        let (model, _) = try read(path: path)
+    public func validate(model path: String, referenceArchive: String, referencePrefix: String = "output",
+                         inputs options: InputOptions) throws(ModelConvError) -> ValidationReport {
+        let model = try executable(try read(path: path).0)
         var opts = options
         opts.archive = referenceArchive
         let (inputs, sources) = try resolveInputs(for: model, options: opts)
-        let stored: [String: NDArray]
+        var stored: [String: NDArray]
         do { stored = try InputSet.readArchive(path: referenceArchive) } catch { throw .input(error.description) }
+        if referencePrefix != "output" {
+            let chosen = stored.filter { $0.key.hasPrefix(referencePrefix + ":") }
+            guard !chosen.isEmpty else { throw .input("\(referenceArchive): has no \(referencePrefix):NAME arrays") }
+            stored = Dictionary(uniqueKeysWithValues: chosen.map { ("output:" + $0.key.dropFirst(referencePrefix.count + 1), $0.value) })
+        }
         do {
             return try Validator().compare(model: model, name: path, expected: stored, inputs: inputs, inputSources: sources)
         } catch {
             throw Self.classify(error)
         }
+    }
+
+    // MARK: Execution form
+
+    /// The model in the interpreter's op vocabulary: a TFLite-dialect model runs as it is when the
+    /// interpreter has TFLite kernels for all its ops (integer-exact), else it is lowered to ONNX ops.
+    public func executable(_ model: Model) throws(ModelConvError) -> Model {
+        if Interpreter.canRun(model) { return model }
+        var m = model
+        do {
+            _ = try TFLiteLowering().run(&m)
+        } catch {
+            throw error.isUnsupported ? .unsupported("cannot run this model: \(error)") : .input("cannot run this model: \(error)")
+        }
+        return m
     }
 
     // MARK: Inputs

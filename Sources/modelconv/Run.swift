@@ -22,16 +22,20 @@ struct Run: ParsableCommand {
     @Option(help: "Write inputs and outputs to this .npz file.")
     var output: String?
 
+    @Flag(help: "With --output, also store every intermediate tensor (keys value:NAME), for debugging conversions.")
+    var intermediates = false
+
     @Flag(help: "Print a JSON summary.")
     var json = false
 
     func run() throws {
         let options = try inputs.options()
         try runReportingErrors { () throws(ModelConvError) in
-            let result = try ModelConverter().run(path: model, inputs: options)
+            let result = try ModelConverter().run(path: model, inputs: options, keepIntermediates: intermediates && output != nil)
             if let output {
                 let arrays = result.inputs.sorted { $0.key < $1.key }.map { ("input:\($0.key)", $0.value) }
                     + result.outputs.map { ("output:\($0.name)", $0.value) }
+                    + result.intermediates.map { ("value:\($0.name)", $0.value) }
                 do throws(NPYFormat.Failure) { try NPZArchive.write(arrays, to: output) } catch { throw .input(error.description) }
             }
             if json {

@@ -25,6 +25,9 @@ struct Validate: ParsableCommand {
     @Option(help: "An .npz with input:NAME and output:NAME arrays to compare MODEL against.")
     var reference: String?
 
+    @Option(help: "Which stored outputs --reference compares against: the key prefix (output, output_builtin_ref, …).")
+    var referencePrefix = "output"
+
     @Option(help: "Allowed distance of quantized integer outputs, in quantization steps.")
     var steps: Double = 1
 
@@ -49,7 +52,7 @@ struct Validate: ParsableCommand {
             let report = if let candidate {
                 try converter.validate(reference: model, candidate: candidate, inputs: options, quantizedSteps: steps)
             } else {
-                try converter.validate(model: model, referenceArchive: reference!, inputs: options)
+                try converter.validate(model: model, referenceArchive: reference!, referencePrefix: referencePrefix, inputs: options)
             }
             FileHandleWriter.writeStdout(json ? report.renderJSON() : report.renderText())
             if !report.passed { throw ModelConvError.mismatch("validation failed") }

@@ -81,11 +81,13 @@ class FailureLocator {
     auto v = fresh();
     return as_table(t)->VerifyOffset(v, field) && v.VerifyVector(get()) && v.VerifyVectorOfStrings(get());
   }
-  // A vector of tables: the vector, then each element; "" if fine.
-  template <typename T>
-  std::string tables(const void *t, flatbuffers::voffset_t field, const flatbuffers::Vector<flatbuffers::Offset<T>> *vec,
-                     const std::string &where, const char *field_name, const char *elem_name) const {
-    if (!offset(t, field) || !vec_ok(vec)) return where + field_name;
+  // A vector of tables (get is only called once the field offset is known
+  // to be sound): the vector, then each element; "" if fine.
+  template <typename F>
+  std::string tables(const void *t, flatbuffers::voffset_t field, F get, const std::string &where,
+                     const char *field_name, const char *elem_name) const {
+    if (!offset(t, field) || !vec_ok(get())) return where + field_name;
+    auto vec = get();
     for (flatbuffers::uoffset_t i = 0; i < vsize(vec); i++)
       if (!table_ok(vec->Get(i))) return where + elem_name + std::to_string(i);
     return "";
@@ -95,7 +97,7 @@ class FailureLocator {
     using M = fbs::Model;
     if (!start(m)) return "the Model table";
     if (!scalar<int64_t>(m, M::VT_IR_VERSION)) return "Model.ir_version";
-    std::string w = tables(m, M::VT_OPSET_IMPORT, m->opset_import(), "", "Model.opset_import", "opset import ");
+    std::string w = tables(m, M::VT_OPSET_IMPORT, [&] { return m->opset_import(); }, "", "Model.opset_import", "opset import ");
     if (!w.empty()) return w;
     if (!str(m, M::VT_PRODUCER_NAME, [&] { return m->producer_name(); })) return "Model.producer_name";
     if (!str(m, M::VT_PRODUCER_VERSION, [&] { return m->producer_version(); })) return "Model.producer_version";
@@ -105,7 +107,7 @@ class FailureLocator {
     if (!offset(m, M::VT_GRAPH)) return "Model.graph";
     if (!table_ok(m->graph())) return graph(m->graph(), "graph 0", 0);
     if (!str(m, M::VT_GRAPH_DOC_STRING, [&] { return m->graph_doc_string(); })) return "Model.graph_doc_string";
-    return tables(m, M::VT_METADATA_PROPS, m->metadata_props(), "", "Model.metadata_props", "metadata prop ");
+    return tables(m, M::VT_METADATA_PROPS, [&] { return m->metadata_props(); }, "", "Model.metadata_props", "metadata prop ");
   }
 
   std::string graph(const fbs::Graph *g, const std::string &where, int depth) const {
@@ -113,18 +115,18 @@ class FailureLocator {
     if (depth > kMaxLocateDepth) return where + " (graphs nested too deeply)";
     if (!start(g)) return where + " (table)";
     const std::string p = where + ", ";
-    std::string w = tables(g, G::VT_INITIALIZERS, g->initializers(), p, "initializers", "initializer ");
-    if (w.empty()) w = tables(g, G::VT_NODE_ARGS, g->node_args(), p, "node_args", "node arg ");
+    std::string w = tables(g, G::VT_INITIALIZERS, [&] { return g->initializers(); }, p, "initializers", "initializer ");
+    if (w.empty()) w = tables(g, G::VT_NODE_ARGS, [&] { return g->node_args(); }, p, "node_args", "node arg ");
     if (!w.empty()) return w;
     if (!offset(g, G::VT_NODES) || !vec_ok(g->nodes())) return p + "nodes";
     for (flatbuffers::uoffset_t i = 0; i < vsize(g->nodes()); i++)
       if (!table_ok(g->nodes()->Get(i))) return node(g->nodes()->Get(i), p + "node " + std::to_string(i), depth);
     if (!scalar<uint32_t>(g, G::VT_MAX_NODE_INDEX)) return p + "max_node_index";
-    w = tables(g, G::VT_NODE_EDGES, g->node_edges(), p, "node_edges", "node edge ");
+    w = tables(g, G::VT_NODE_EDGES, [&] { return g->node_edges(); }, p, "node_edges", "node edge ");
     if (!w.empty()) return w;
     if (!strings(g, G::VT_INPUTS, [&] { return g->inputs(); })) return p + "inputs";
     if (!strings(g, G::VT_OUTPUTS, [&] { return g->outputs(); })) return p + "outputs";
-    w = tables(g, G::VT_SPARSE_INITIALIZERS, g->sparse_initializers(), p, "sparse_initializers", "sparse initializer ");
+    w = tables(g, G::VT_SPARSE_INITIALIZERS, [&] { return g->sparse_initializers(); }, p, "sparse_initializers", "sparse initializer ");
     if (!w.empty()) return w;
     if (!offset(g, G::VT_RUNTIME_OPTIMIZATIONS) || !table_ok(g->runtime_optimizations())) return p + "runtime_optimizations";
     return "";
@@ -169,7 +171,7 @@ class FailureLocator {
     if (!offset(a, A::VT_FLOATS) || !vec_ok(a->floats())) return p + "floats";
     if (!offset(a, A::VT_INTS) || !vec_ok(a->ints())) return p + "ints";
     if (!strings(a, A::VT_STRINGS, [&] { return a->strings(); })) return p + "strings";
-    std::string w = tables(a, A::VT_TENSORS, a->tensors(), p, "tensors", "tensor ");
+    std::string w = tables(a, A::VT_TENSORS, [&] { return a->tensors(); }, p, "tensors", "tensor ");
     if (!w.empty()) return w;
     if (!offset(a, A::VT_GRAPHS) || !vec_ok(a->graphs())) return p + "graphs";
     for (flatbuffers::uoffset_t i = 0; i < vsize(a->graphs()); i++)

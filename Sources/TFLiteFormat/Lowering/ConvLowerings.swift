@@ -11,6 +11,7 @@ enum ConvLowerings {
         "MAX_POOL_2D": { ctx, node throws(PassError) in try pool("MaxPool", ctx, node) },
         "BATCH_MATMUL": batchMatMul,
         "TRANSPOSE_CONV": transposeConv,
+        "CUSTOM:Convolution2DTransposeBias": convolution2DTransposeBias,
     ]
 
     // MARK: Convolution
@@ -67,9 +68,35 @@ enum ConvLowerings {
         var inputs = [x, w]
         if !node.input(3).isEmpty { inputs.append(ctx.real(node.input(3))) }
         var attrs = [strides(node), Attribute(name: "output_shape", value: .ints([Int64(outShape[1]), Int64(outShape[2])]))]
-        if node.option("padding") == 1 { attrs.append(Attribute(name: "auto_pad", value: .string(Array("VALID".utf8)))) }
+        attrs.append(Attribute(name: "auto_pad", value: .string(Array((node.option("padding") == 1 ? "VALID" : "SAME_UPPER").utf8))))
         var y = ctx.emit("ConvTranspose", inputs, attrs)
         y = try ctx.activation(node.option("fused_activation_function"), y)
+        let result = ctx.floatResult(for: out)
+        _ = ctx.toChannelsLast(y, into: result)
+        ctx.store(out, from: result)
+    }
+
+    /// MediaPipe's custom transposed convolution with bias; options are packed int32
+    /// {padding (1 SAME, 2 VALID), stride_width, stride_height}; inputs: input, weights [O, H, W, I], bias.
+    static let convolution2DTransposeBias: Lowering = { ctx, node throws(PassError) in
+        guard case .string(let bytes)? = node.attribute(TFLiteDialect.customOptionsAttribute)?.value, bytes.count >= 12 else {
+            throw ctx.unsupported("Convolution2DTransposeBias needs its 12-byte options")
+        }
+        let word = { (i: Int) -> Int64 in Int64(bytes[4 * i]) | Int64(bytes[4 * i + 1]) << 8 | Int64(bytes[4 * i + 2]) << 16 | Int64(bytes[4 * i + 3]) << 24 }
+        let (padding, strideW, strideH) = (word(0), word(1), word(2))
+        let out = node.outputs[0]
+        guard let outDims = ctx.dims(out), outDims.count == 4, let oh = outDims[1].fixedValue, let ow = outDims[2].fixedValue else {
+            throw ctx.unsupported("Convolution2DTransposeBias needs a known output shape")
+        }
+        let x = ctx.toChannelsFirst(ctx.real(node.input(0)))
+        let w = ctx.emit("Transpose", [ctx.real(node.input(1))], [Attribute(name: "perm", value: .ints([3, 0, 1, 2]))])
+        var inputs = [x, w]
+        if !node.input(2).isEmpty { inputs.append(ctx.real(node.input(2))) }
+        let y = ctx.emit("ConvTranspose", inputs, [
+            Attribute(name: "strides", value: .ints([strideH, strideW])),
+            Attribute(name: "output_shape", value: .ints([oh, ow])),
+            Attribute(name: "auto_pad", value: .string(Array((padding == 2 ? "VALID" : "SAME_UPPER").utf8))),
+        ])
         let result = ctx.floatResult(for: out)
         _ = ctx.toChannelsLast(y, into: result)
         ctx.store(out, from: result)

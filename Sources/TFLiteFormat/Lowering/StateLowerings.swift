@@ -35,7 +35,7 @@ enum StateLowerings {
 }
 
 /// Variables of a model: initial values from the CALL_ONCE init subgraphs, and what the main graph does.
-final class VariableState: @unchecked Sendable {
+public final class VariableState: @unchecked Sendable {
     /// Resource value name → variable key.
     var handles: [String: String] = [:]
     /// Initial value of each variable, by key.
@@ -55,6 +55,9 @@ final class VariableState: @unchecked Sendable {
 
     private init() {}
     static var empty: VariableState { VariableState() }
+
+    /// Value metadata marking state inputs and outputs that the lowering added.
+    public static let roleKey = "modelconv.role"
 
     static func inputName(_ key: String) -> String { "state:\(key)" }
     static func outputName(_ key: String) -> String { "state:\(key):next" }
@@ -95,9 +98,9 @@ extension LoweringContext {
             if var value = variables.initial[key] {
                 value.name = name
                 g.initializers.append(value)
-                g.inputs.append(ValueInfo(name: name, type: value.valueType))
+                g.inputs.append(ValueInfo(name: name, type: value.valueType, metadata: [MetadataEntry(key: VariableState.roleKey, value: "state")]))
             } else if let info = variables.types[key] {
-                g.inputs.append(ValueInfo(name: name, type: info.type))
+                g.inputs.append(ValueInfo(name: name, type: info.type, metadata: [MetadataEntry(key: VariableState.roleKey, value: "state")]))
             }
         }
         for key in variables.assignedOrder {
@@ -105,7 +108,7 @@ extension LoweringContext {
             let name = VariableState.outputName(key)
             g.nodes.append(Node(name: name, opType: "Identity", inputs: [last], outputs: [name]))
             let type = infos[last]?.type ?? variables.initial[key]?.valueType
-            g.outputs.append(ValueInfo(name: name, type: type))
+            g.outputs.append(ValueInfo(name: name, type: type, metadata: [MetadataEntry(key: VariableState.roleKey, value: "state")]))
         }
     }
 
