@@ -1,3 +1,4 @@
+import Foundation
 import ModelIR
 
 /// Runs an IR model on given inputs with the reference kernels.
@@ -7,6 +8,8 @@ public struct Interpreter: Sendable {
 
     /// Quantization of every value that declares it, by name (all graphs).
     let quantization: [String: QuantParams]
+    /// The main graph's initializers, decoded once.
+    private let constants: ConstantCache
 
     public init(model: Model, kernels: KernelTable = .standard) {
         self.model = model
@@ -16,6 +19,7 @@ public struct Interpreter: Sendable {
             for v in g.valueInfos + g.inputs + g.outputs { if let p = v.quantization { q[v.name] = p } }
         }
         self.quantization = q
+        self.constants = ConstantCache()
     }
 
     /// Whether every node of the model (all graphs) has a kernel in `kernels`.
@@ -41,7 +45,7 @@ public struct Interpreter: Sendable {
     public func run(inputs: [String: RuntimeValue], keepIntermediates: Bool = false) throws(InterpreterError) -> RunResult {
         let scope = Scope(parent: nil)
         let trace = keepIntermediates ? Trace() : nil
-        let outputs = try execute(model.graph, scope: scope, bindInputs: inputs, trace: trace)
+        let outputs = try execute(model.graph, scope: scope, bindInputs: inputs, trace: trace, isMain: true)
         return RunResult(
             outputs: zip(model.graph.outputs.map(\.name), outputs).map { ($0, $1) },
             intermediates: trace.map { _ in scope.values } ?? [:],
@@ -51,10 +55,15 @@ public struct Interpreter: Sendable {
     // MARK: Execution
 
     /// Runs `graph` in `scope` (whose parent is the enclosing graph's scope) and returns its outputs.
-    func execute(_ graph: Graph, scope: Scope, bindInputs: [String: RuntimeValue], trace: Trace?) throws(InterpreterError) -> [RuntimeValue] {
-        for t in graph.initializers {
-            guard let name = t.name else { continue }
-            scope.values[name] = .tensor(try NDArray(tensor: t))
+    func execute(_ graph: Graph, scope: Scope, bindInputs: [String: RuntimeValue], trace: Trace?,
+                 isMain: Bool = false) throws(InterpreterError) -> [RuntimeValue] {
+        if isMain {
+            for (name, value) in try constants.values(of: graph) { scope.values[name] = value }
+        } else {
+            for t in graph.initializers {
+                guard let name = t.name else { continue }
+                scope.values[name] = .tensor(try NDArray(tensor: t))
+            }
         }
         for input in graph.inputs {
             if let v = bindInputs[input.name] {
@@ -161,4 +170,23 @@ final class Scope: @unchecked Sendable {
 /// Records the order values were computed in.
 final class Trace {
     var order: [String] = []
+}
+
+/// Decoded initializers of the main graph, made on first use and reused by every run.
+final class ConstantCache: @unchecked Sendable {
+    private var decoded: [String: RuntimeValue]?
+    private let lock = NSLock()
+
+    func values(of graph: Graph) throws(InterpreterError) -> [String: RuntimeValue] {
+        lock.lock()
+        defer { lock.unlock() }
+        if let decoded { return decoded }
+        var out: [String: RuntimeValue] = [:]
+        for t in graph.initializers {
+            guard let name = t.name else { continue }
+            out[name] = .tensor(try NDArray(tensor: t))
+        }
+        decoded = out
+        return out
+    }
 }

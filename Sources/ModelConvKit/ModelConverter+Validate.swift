@@ -1,8 +1,18 @@
+import Dispatch
 import Interpreter
 import ModelIR
 import Passes
 import TFLiteFormat
 import Validation
+
+/// What `run` computed, and how long each run took.
+public struct RunOutcome: Sendable {
+    public var inputs: [String: NDArray]
+    public var outputs: [(name: String, value: NDArray)]
+    public var intermediates: [(name: String, value: NDArray)]
+    /// Wall time of each run (model loading excluded).
+    public var seconds: [Double]
+}
 
 /// Where a run's inputs come from.
 public struct InputOptions: Sendable {
@@ -26,21 +36,27 @@ extension ModelConverter {
     // MARK: Run
 
     /// Runs a model in the reference interpreter; returns its inputs (as fed) and outputs.
-    public func run(path: String, inputs options: InputOptions, keepIntermediates: Bool = false) throws(ModelConvError)
-        -> (inputs: [String: NDArray], outputs: [(name: String, value: NDArray)], intermediates: [(name: String, value: NDArray)]) {
+    public func run(path: String, inputs options: InputOptions, keepIntermediates: Bool = false, repeat runs: Int = 1)
+        throws(ModelConvError) -> RunOutcome {
         let model = try executable(try read(path: path).0)
         let (inputs, _) = try resolveInputs(for: model, options: options)
-        let result: Interpreter.RunResult
-        do { result = try Validator().run(model, name: path, inputs: inputs, keepIntermediates: keepIntermediates) } catch {
-            throw Self.classify(error)
+        var result: Interpreter.RunResult? = nil
+        var seconds: [Double] = []
+        for _ in 0..<max(runs, 1) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            do { result = try Validator().run(model, name: path, inputs: inputs, keepIntermediates: keepIntermediates) } catch {
+                throw Self.classify(error)
+            }
+            seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
+        guard let result else { throw .input("\(path): the model did not run") }
         let intermediates = result.order.compactMap { name in result.intermediates[name]?.tensor.map { (name, $0) } }
         var outputs: [(name: String, value: NDArray)] = []
         for (name, value) in result.outputs {
             guard let t = value.tensor else { throw .unsupported("\(path): output '\(name)' is not a tensor; only tensor outputs can be reported") }
             outputs.append((name, t))
         }
-        return (inputs, outputs, intermediates)
+        return RunOutcome(inputs: inputs, outputs: outputs, intermediates: intermediates, seconds: seconds)
     }
 
     // MARK: Validate

@@ -25,23 +25,32 @@ struct Run: ParsableCommand {
     @Flag(help: "With --output, also store every intermediate tensor (keys value:NAME), for debugging conversions.")
     var intermediates = false
 
+    @Option(help: "Run this many times and report the time per run (model loading excluded).")
+    var `repeat` = 1
+
     @Flag(help: "Print a JSON summary.")
     var json = false
 
     func run() throws {
         let options = try inputs.options()
         try runReportingErrors { () throws(ModelConvError) in
-            let result = try ModelConverter().run(path: model, inputs: options, keepIntermediates: intermediates && output != nil)
+            let result = try ModelConverter().run(path: model, inputs: options, keepIntermediates: intermediates && output != nil,
+                                                  repeat: `repeat`)
             if let output {
                 let arrays = result.inputs.sorted { $0.key < $1.key }.map { ("input:\($0.key)", $0.value) }
                     + result.outputs.map { ("output:\($0.name)", $0.value) }
                     + result.intermediates.map { ("value:\($0.name)", $0.value) }
                 do throws(NPYFormat.Failure) { try NPZArchive.write(arrays, to: output) } catch { throw .input(error.description) }
             }
+            let best = result.seconds.min() ?? 0
+            let mean = result.seconds.reduce(0, +) / Double(max(result.seconds.count, 1))
             if json {
                 let items = result.outputs.map { "{\"name\": \"\($0.name)\", \"dtype\": \"\($0.value.dataType.name)\", \"shape\": \($0.value.shape)}" }
-                FileHandleWriter.writeStdout("{\"outputs\": [\(items.joined(separator: ", "))]}\n")
+                FileHandleWriter.writeStdout("{\"outputs\": [\(items.joined(separator: ", "))], \"runs\": \(result.seconds.count), \"best_seconds\": \(best), \"mean_seconds\": \(mean)}\n")
             } else {
+                if `repeat` > 1 {
+                    FileHandleWriter.writeStdout(String(format: "%d runs: best %.4f s, mean %.4f s\n", result.seconds.count, best, mean))
+                }
                 for (name, value) in result.outputs {
                     let head = value.doubles.prefix(8).map { String(format: "%g", $0) }.joined(separator: ", ")
                     FileHandleWriter.writeStdout("\(name): \(value.dataType.name)\(value.shape) [\(head)\(value.count > 8 ? ", …" : "")]\n")

@@ -36,14 +36,13 @@ class FailureLocator {
       return "InferenceSession.ort_version";
     if (!offset(s, fbs::InferenceSession::VT_MODEL)) return "InferenceSession.model";
     if (!table_ok(s->model())) return model(s->model());
-    if (!offset(s, fbs::InferenceSession::VT_KERNEL_TYPE_STR_RESOLVER)) return "InferenceSession.kernel_type_str_resolver";
+    if (!offset(s, fbs::InferenceSession::VT_KERNEL_TYPE_STR_RESOLVER))
+      return "InferenceSession.kernel_type_str_resolver";
     if (auto r = s->kernel_type_str_resolver()) {
       if (!start(r)) return "the kernel type string resolver table";
-      auto ops = r->op_kernel_type_str_args();
-      if (!offset(r, fbs::KernelTypeStrResolver::VT_OP_KERNEL_TYPE_STR_ARGS) || !vec_ok(ops))
-        return "KernelTypeStrResolver.op_kernel_type_str_args";
-      for (flatbuffers::uoffset_t i = 0; i < vsize(ops); i++)
-        if (!table_ok(ops->Get(i))) return "kernel type string resolver, op " + std::to_string(i);
+      return tables(r, fbs::KernelTypeStrResolver::VT_OP_KERNEL_TYPE_STR_ARGS,
+                    [&] { return r->op_kernel_type_str_args(); }, "",
+                    "KernelTypeStrResolver.op_kernel_type_str_args", "kernel type string resolver, op ");
     }
     return "";
   }
@@ -97,7 +96,8 @@ class FailureLocator {
     using M = fbs::Model;
     if (!start(m)) return "the Model table";
     if (!scalar<int64_t>(m, M::VT_IR_VERSION)) return "Model.ir_version";
-    std::string w = tables(m, M::VT_OPSET_IMPORT, [&] { return m->opset_import(); }, "", "Model.opset_import", "opset import ");
+    std::string w =
+        tables(m, M::VT_OPSET_IMPORT, [&] { return m->opset_import(); }, "", "Model.opset_import", "opset import ");
     if (!w.empty()) return w;
     if (!str(m, M::VT_PRODUCER_NAME, [&] { return m->producer_name(); })) return "Model.producer_name";
     if (!str(m, M::VT_PRODUCER_VERSION, [&] { return m->producer_version(); })) return "Model.producer_version";
@@ -107,7 +107,8 @@ class FailureLocator {
     if (!offset(m, M::VT_GRAPH)) return "Model.graph";
     if (!table_ok(m->graph())) return graph(m->graph(), "graph 0", 0);
     if (!str(m, M::VT_GRAPH_DOC_STRING, [&] { return m->graph_doc_string(); })) return "Model.graph_doc_string";
-    return tables(m, M::VT_METADATA_PROPS, [&] { return m->metadata_props(); }, "", "Model.metadata_props", "metadata prop ");
+    return tables(m, M::VT_METADATA_PROPS, [&] { return m->metadata_props(); }, "", "Model.metadata_props",
+                  "metadata prop ");
   }
 
   std::string graph(const fbs::Graph *g, const std::string &where, int depth) const {
@@ -126,9 +127,11 @@ class FailureLocator {
     if (!w.empty()) return w;
     if (!strings(g, G::VT_INPUTS, [&] { return g->inputs(); })) return p + "inputs";
     if (!strings(g, G::VT_OUTPUTS, [&] { return g->outputs(); })) return p + "outputs";
-    w = tables(g, G::VT_SPARSE_INITIALIZERS, [&] { return g->sparse_initializers(); }, p, "sparse_initializers", "sparse initializer ");
+    w = tables(g, G::VT_SPARSE_INITIALIZERS, [&] { return g->sparse_initializers(); }, p, "sparse_initializers",
+               "sparse initializer ");
     if (!w.empty()) return w;
-    if (!offset(g, G::VT_RUNTIME_OPTIMIZATIONS) || !table_ok(g->runtime_optimizations())) return p + "runtime_optimizations";
+    if (!offset(g, G::VT_RUNTIME_OPTIMIZATIONS) || !table_ok(g->runtime_optimizations()))
+      return p + "runtime_optimizations";
     return "";
   }
 
@@ -175,7 +178,8 @@ class FailureLocator {
     if (!w.empty()) return w;
     if (!offset(a, A::VT_GRAPHS) || !vec_ok(a->graphs())) return p + "graphs";
     for (flatbuffers::uoffset_t i = 0; i < vsize(a->graphs()); i++)
-      if (!table_ok(a->graphs()->Get(i))) return graph(a->graphs()->Get(i), p + "graphs " + std::to_string(i), depth + 1);
+      if (!table_ok(a->graphs()->Get(i)))
+        return graph(a->graphs()->Get(i), p + "graphs " + std::to_string(i), depth + 1);
     return "";
   }
 

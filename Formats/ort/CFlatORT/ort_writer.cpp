@@ -48,7 +48,7 @@ NodeRec *node_at(ort_builder *b, int32_t graph, int32_t node, char *err, size_t 
   GraphRecB *g = graph_at(b, graph, err, errlen);
   if (!g) return nullptr;
   if (node < 0 || static_cast<size_t>(node) >= g->nodes.size()) {
-    set_error(err, errlen, "graph %d: node index %d out of range (%zu nodes)", graph, node, g->nodes.size());
+    set_error(err, errlen, "graph %d: node %d out of range (%zu nodes)", graph, node, g->nodes.size());
     return nullptr;
   }
   return &g->nodes[static_cast<size_t>(node)];
