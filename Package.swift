@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "ConverterTestSupport", dependencies: ["ModelIR", "ModelFiles", "ONNXFormat", "ModelConvKit"]),
         .testTarget(name: "ModelIRTests", dependencies: ["ModelIR", "ConverterTestSupport"]),
         .testTarget(name: "ONNXFormatTests", dependencies: ["ONNXFormat", "ModelIR", "ModelFiles", "CProtobufONNX", "ConverterTestSupport"]),
-        .testTarget(name: "ModelConvKitTests", dependencies: ["ModelConvKit", "ConverterTestSupport"]),
+        .testTarget(name: "ModelConvKitTests", dependencies: ["ModelConvKit", "Validation", "ConverterTestSupport"]),
         .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "ONNXFormat", "ModelIR", "ConverterTestSupport"]),
         .testTarget(name: "TFLiteFormatTests", dependencies: ["TFLiteFormat", "ModelIR", "ConverterTestSupport"], exclude: ["Fixtures/make_bad_models.py"], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["modelconv", "ConverterTestSupport"], exclude: ["Snapshots"]),

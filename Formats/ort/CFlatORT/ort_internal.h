@@ -56,6 +56,7 @@ inline ort_strings strings_view(const StringVector *v) {
   s.items = nullptr;
   s.lengths = nullptr;
   s.count = vsize(v);
+  s.present = v != nullptr;
   return s;
 }
 

@@ -27,7 +27,7 @@ bool strings_in(OptStrings *dst, const ort_strings &src, const char *what, char 
     return true;
   }
   if (src.count > 0) return set_error(err, errlen, "%s has count %zu but no items", what, src.count), false;
-  dst->present = false;
+  dst->present = src.present != 0;
   return true;
 }
 

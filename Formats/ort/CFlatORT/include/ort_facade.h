@@ -24,9 +24,12 @@
  * - Lists of strings ([string] in the schema) are returned as ort_strings
  *   views; read their items with ort_strings_get.
  * - Writing: the same structs are accepted; a NULL pointer means "absent",
- *   a non-NULL pointer with count 0 writes an empty vector. All input data
- *   is copied during the call, so caller memory can be released right after.
- *   Structs read from a model can be passed back unchanged to rebuild it.
+ *   a non-NULL pointer with count 0 writes an empty vector (from Swift, an
+ *   empty Array's base address is nil: pass any non-NULL pointer to write an
+ *   empty vector; string lists have an explicit present flag). All input
+ *   data is copied during the call, so caller memory can be released right
+ *   after. Structs read from a model can be passed back unchanged to
+ *   rebuild it.
  * - Graphs: every graph of a model has an id. 0 is the main graph
  *   (Model.graph); graphs nested in node attributes (Attribute.g /
  *   Attribute.graphs, e.g. If/Loop/Scan bodies, at any depth) get the ids
@@ -95,17 +98,19 @@ extern "C" {
 
 /* A list of strings.
  * Reading: vector is an opaque view of a [string] vector in the file (NULL
- * if absent), items and lengths are NULL; read the strings with
- * ort_strings_get.
+ * if absent), present = (vector != NULL), items and lengths are NULL; read
+ * the strings with ort_strings_get.
  * Writing: if items is non-NULL, count strings are taken from items
  * (lengths[i] bytes each, or NUL-terminated when lengths is NULL); else if
  * vector is non-NULL (a view returned by a reader), its strings are copied;
- * else the vector is absent. */
+ * else if present != 0, an empty vector is written (count must be 0); else
+ * the vector is absent. */
 typedef struct {
     const void *vector;
     const char *const *items;
     const size_t *lengths;
     size_t count;
+    uint8_t present;
 } ort_strings;
 
 /* String index of a list read from a model: *str points into the file
