@@ -16,15 +16,15 @@ enum GeneratorKernels {
     // MARK: ConstantOfShape and Range
 
     static let constantOfShape: Kernel = { call throws(InterpreterError) in
-        let shape = try call.tensor(0).ints
-        guard shape.allSatisfy({ $0 >= 0 }) else { throw call.invalid("negative dimension in \(shape)") }
+        let shape = try call.numericTensor(0).ints
+        try call.checkShape(shape)
         let value = try call.tensorAttribute("value") ?? NDArray(shape: [1], floats: [0])
         guard value.count == 1 else { throw call.invalid("value must hold one element") }
         return [.tensor(NDArray.filled(value, shape: shape))]
     }
 
     static let range: Kernel = { call throws(InterpreterError) in
-        let start = try call.tensor(0), limit = try call.tensor(1), delta = try call.tensor(2)
+        let start = try call.numericTensor(0), limit = try call.numericTensor(1), delta = try call.numericTensor(2)
         guard start.count == 1, limit.count == 1, delta.count == 1 else {
             throw call.invalid("start, limit and delta must be scalars")
         }
@@ -54,8 +54,8 @@ enum GeneratorKernels {
     // MARK: OneHot and EyeLike
 
     static let oneHot: Kernel = { call throws(InterpreterError) in
-        let indices = try call.tensor(0)
-        let depthValue = try call.tensor(1).doubles.first ?? 0
+        let indices = try call.numericTensor(0)
+        let depthValue = try call.numericTensor(1).doubles.first ?? 0
         let values = try call.tensor(2)
         guard values.count == 2 else { throw call.invalid("values must hold [off, on]") }
         guard depthValue >= 1, depthValue < 1e9 else { throw call.invalid("depth must be positive") }
@@ -70,6 +70,9 @@ enum GeneratorKernels {
             let i = v.isFinite ? Int(max(min(v, 1e15), -1e15)) : -1
             return i < 0 ? i + depth : i
         }
+        var shape = indices.shape
+        shape.insert(depth, at: axis)
+        try call.checkShape(shape)
         var map = [Int](repeating: 0, count: outer * depth * inner)
         for o in 0..<outer {
             for i in 0..<inner {
@@ -77,8 +80,6 @@ enum GeneratorKernels {
                 if h >= 0 && h < depth { map[(o * depth + h) * inner + i] = 1 }
             }
         }
-        var shape = indices.shape
-        shape.insert(depth, at: axis)
         return [.tensor(values.gathering(map, shape: shape))]
     }
 
@@ -100,7 +101,7 @@ enum GeneratorKernels {
 
     static let cumSum: Kernel = { call throws(InterpreterError) in
         let x = try call.data()
-        guard let a = try call.tensor(1).scalarInt else { throw call.invalid("axis must be a scalar") }
+        guard let a = try call.numericTensor(1).scalarInt else { throw call.invalid("axis must be a scalar") }
         let axis = try call.axis(a, rank: x.rank)
         let (outer, inner) = outerInner(x.shape, axis)
         let body = Accumulate(outer: outer, dim: x.shape[axis], inner: inner,

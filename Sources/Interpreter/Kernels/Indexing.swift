@@ -24,7 +24,7 @@ enum IndexingKernels {
 
     static let gather: Kernel = { call throws(InterpreterError) in
         let x = try call.data()
-        let indices = try call.tensor(1)
+        let indices = try call.numericTensor(1)
         guard x.rank > 0 else { throw call.invalid("Gather needs rank >= 1 data") }
         let axis = try call.axis(call.int("axis", default: 0), rank: x.rank)
         let dim = x.shape[axis]
@@ -57,7 +57,7 @@ enum IndexingKernels {
 
     static let gatherElements: Kernel = { call throws(InterpreterError) in
         let x = try call.data()
-        let indices = try call.tensor(1)
+        let indices = try call.numericTensor(1)
         let axis = try call.axis(call.int("axis", default: 0), rank: x.rank)
         guard indices.rank == x.rank else { throw call.invalid("indices must have the data's rank") }
         let map = try elementTargets(indices: indices, dataShape: x.shape, axis: axis, call: call)
@@ -97,7 +97,7 @@ enum IndexingKernels {
 
     static let gatherND: Kernel = { call throws(InterpreterError) in
         let x = try call.data()
-        let indices = try call.tensor(1)
+        let indices = try call.numericTensor(1)
         let batchDims = call.int("batch_dims", default: 0)
         let plan = try ndPlan(dataShape: x.shape, indices: indices, batchDims: batchDims, call: call)
         let shape = Array(indices.shape.dropLast()) + Array(x.shape[(batchDims + plan.depth)...])
@@ -139,7 +139,7 @@ enum IndexingKernels {
 
     static let compress: Kernel = { call throws(InterpreterError) in
         var x = try call.data()
-        let condition = try call.tensor(1).doubles.map { $0 != 0 }
+        let condition = try call.numericTensor(1).doubles.map { $0 != 0 }
         var axis = 0
         if let given = call.int("axis") {
             axis = try call.axis(given, rank: x.rank)

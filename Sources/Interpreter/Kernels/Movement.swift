@@ -64,13 +64,13 @@ enum MovementKernels {
         let axis = try call.axis(call.int("axis", default: 0), rank: x.rank)
         let dim = x.shape[axis]
         let outputs = max(call.node.outputs.count, 1)
-        var sizes = call.opset >= 13 || call.opset < 2 ? call.intsInput(1) : call.ints("split")
+        var sizes = call.opset >= 13 ? try call.intsInput(1) : (call.opset < 2 ? try call.intsInput(1) : nil) ?? call.ints("split")
         if sizes == nil, let n = call.int("num_outputs") {
             guard n > 0 else { throw call.invalid("num_outputs must be positive") }
             sizes = chunks(dim, parts: n)
         }
         let parts = sizes ?? chunks(dim, parts: outputs)
-        guard parts.allSatisfy({ $0 >= 0 }), parts.reduce(0, +) == dim else {
+        guard parts.allSatisfy({ $0 >= 0 && $0 <= dim }), parts.reduce(0, +) == dim else {
             throw call.invalid("split \(parts) does not cover dimension \(dim)")
         }
         var start = 0
@@ -106,10 +106,10 @@ enum MovementKernels {
             axesList = call.ints("axes")
             steps = nil
         } else {
-            starts = try call.tensor(1).ints
-            ends = try call.tensor(2).ints
-            axesList = call.intsInput(3)
-            steps = call.intsInput(4)
+            starts = try call.numericTensor(1).ints
+            ends = try call.numericTensor(2).ints
+            axesList = try call.intsInput(3)
+            steps = try call.intsInput(4)
         }
         let axes = try call.axes(axesList ?? Array(0..<starts.count), rank: x.rank)
         let stepList = steps ?? [Int](repeating: 1, count: starts.count)
@@ -120,8 +120,9 @@ enum MovementKernels {
         var strides = x.strides
         var offset = 0
         for (i, a) in axes.enumerated() {
-            let step = stepList[i]
-            guard step != 0 else { throw call.invalid("slice step cannot be 0") }
+            // Steps beyond the dimension select at most one element; clamping avoids overflow.
+            let step = min(max(stepList[i], -x.shape[a] - 1), x.shape[a] + 1)
+            guard stepList[i] != 0 else { throw call.invalid("slice step cannot be 0") }
             let (start, count) = sliceRange(start: starts[i], end: ends[i], step: step, dim: x.shape[a])
             offset += start * strides[a]
             shape[a] = count
@@ -148,10 +149,11 @@ enum MovementKernels {
 
     static let tile: Kernel = { call throws(InterpreterError) in
         let x = try call.data()
-        let repeats = try call.tensor(1).ints
+        let repeats = try call.numericTensor(1).ints
         guard repeats.count == x.rank, repeats.allSatisfy({ $0 >= 0 }) else {
             throw call.invalid("repeats \(repeats) must give one non-negative count per axis of \(x.shape)")
         }
+        try call.checkShape(repeats + x.shape)
         let s = x.strides
         var viewShape: [Int] = [], viewStrides: [Int] = []
         for d in 0..<x.rank {
@@ -167,7 +169,7 @@ enum MovementKernels {
     static let depthToSpace: Kernel = { call throws(InterpreterError) in
         let x = try call.data()
         let b = call.int("blocksize", default: 0)
-        guard x.rank == 4, b > 0, x.shape[1] % (b * b) == 0 else {
+        guard x.rank == 4, b > 0, b <= 1 << 16, x.shape[1] % (b * b) == 0 else {
             throw call.invalid("DepthToSpace needs NCHW input with channels divisible by blocksize²")
         }
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
@@ -181,7 +183,7 @@ enum MovementKernels {
     static let spaceToDepth: Kernel = { call throws(InterpreterError) in
         let x = try call.data()
         let b = call.int("blocksize", default: 0)
-        guard x.rank == 4, b > 0, x.shape[2] % b == 0, x.shape[3] % b == 0 else {
+        guard x.rank == 4, b > 0, b <= 1 << 16, x.shape[2] % b == 0, x.shape[3] % b == 0 else {
             throw call.invalid("SpaceToDepth needs NCHW input with H and W divisible by blocksize")
         }
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])

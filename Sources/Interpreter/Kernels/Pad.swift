@@ -16,6 +16,7 @@ enum PadKernels {
         let x = try call.data()
         let mode = call.string("mode", default: "constant")
         let (pads, axes) = try padSpec(call, rank: x.rank)
+        guard pads.allSatisfy({ $0 >= -maxGeneratedElements && $0 <= maxGeneratedElements }) else { throw call.invalid("pads \(pads) are too large") }
         let constant = try padValue(call, like: x)
         var tables: [[Int]] = []
         var shape: [Int] = []
@@ -29,6 +30,7 @@ enum PadKernels {
                 throw call.invalid("\(mode) padding of an empty dimension")
             }
             shape.append(out)
+            try call.checkShape(shape)
             tables.append((0..<out).map { o in
                 guard let i = padSource(o - before, n: n, mode: mode) else { return -1 }
                 return i * strides[d]
@@ -45,11 +47,11 @@ enum PadKernels {
     static func padSpec(_ call: KernelCall, rank: Int) throws(InterpreterError) -> (pads: [Int], axes: [Int]) {
         let pads: [Int]
         if call.opset >= 11 {
-            pads = try call.tensor(1).ints
+            pads = try call.numericTensor(1).ints
         } else {
             pads = call.ints(call.opset < 2 ? "paddings" : "pads") ?? []
         }
-        let axes = try call.axes(call.opset >= 18 ? (call.intsInput(3) ?? Array(0..<rank)) : Array(0..<rank), rank: rank)
+        let axes = try call.axes(call.opset >= 18 ? (try call.intsInput(3) ?? Array(0..<rank)) : Array(0..<rank), rank: rank)
         guard pads.count == 2 * axes.count else {
             throw call.invalid("pads has \(pads.count) values, expected \(2 * axes.count)")
         }
@@ -85,7 +87,7 @@ enum PadKernels {
 
     static let reverseSequence: Kernel = { call throws(InterpreterError) in
         let x = try call.data()
-        let lengths = try call.tensor(1).ints
+        let lengths = try call.numericTensor(1).ints
         let timeAxis = call.int("time_axis", default: 0), batchAxis = call.int("batch_axis", default: 1)
         guard x.rank >= 2, Set([timeAxis, batchAxis]) == [0, 1] else {
             throw call.invalid("ReverseSequence needs rank >= 2 with time and batch axes 0 and 1")

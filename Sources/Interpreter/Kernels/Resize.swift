@@ -39,7 +39,7 @@ enum ResizeKernels {
         if call.opset < 11 {
             options.coordinates = "asymmetric"
             options.nearestMode = "simple"
-            geometry = try fromScales(try call.tensor(1).doubles, axes: nil, shape: x.shape, roi: nil, call: call)
+            geometry = try fromScales(try call.numericTensor(1).doubles, axes: nil, shape: x.shape, roi: nil, call: call)
         } else {
             options.coordinates = call.string("coordinate_transformation_mode", default: "half_pixel")
             options.nearestMode = call.string("nearest_mode", default: "round_prefer_floor")
@@ -70,7 +70,7 @@ enum ResizeKernels {
         options.nearestMode = "simple"
         let scales: [Double]
         if call.opset >= 9 {
-            scales = try call.tensor(1).doubles
+            scales = try call.numericTensor(1).doubles
         } else if call.opset >= 7 {
             scales = (call.floats("scales") ?? []).map(Double.init)
         } else {
@@ -108,7 +108,7 @@ enum ResizeKernels {
 
     static func fromSizes(_ sizes: [Int], axes: [Int]?, shape: [Int], roi: [Double]?, policy: String, call: KernelCall) throws(InterpreterError) -> Geometry {
         let listed = axes ?? Array(0..<shape.count)
-        guard sizes.count == listed.count, sizes.allSatisfy({ $0 >= 0 }) else {
+        guard sizes.count == listed.count, sizes.allSatisfy({ $0 >= 0 && $0 <= maxGeneratedElements }) else {
             throw call.invalid("sizes \(sizes) must give one non-negative size per resized axis")
         }
         var scales = [Double](repeating: 1, count: shape.count)
@@ -132,6 +132,7 @@ enum ResizeKernels {
 
     /// Resamples `x` to the geometry's output shape.
     static func resample(_ x: NDArray, _ g: Geometry, _ o: Options, call: KernelCall) throws(InterpreterError) -> NDArray {
+        try call.checkShape(g.outShape)
         for d in 0..<x.rank where x.shape[d] == 0 && g.outShape[d] > 0 {
             throw call.invalid("cannot resize an empty axis to \(g.outShape[d])")
         }
@@ -207,6 +208,7 @@ enum ResizeKernels {
 
     /// The nearest input index of coordinate `c` under `mode` ("simple" is opset 10's rule).
     static func nearestIndex(_ c: Double, mode: String, downsampling: Bool) -> Int {
+        guard c.isFinite else { return 0 }
         let floor = c.rounded(.down)
         let f = Int(max(min(floor, 1e15), -1e15))
         if c == floor { return f }

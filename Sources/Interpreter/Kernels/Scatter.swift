@@ -19,7 +19,7 @@ enum ScatterKernels {
 
     static let scatterElements: Kernel = { call throws(InterpreterError) in
         let x = try call.data()
-        let indices = try call.tensor(1)
+        let indices = try call.numericTensor(1)
         let updates = try call.tensor(2)
         let axis = try call.axis(call.int("axis", default: 0), rank: x.rank)
         guard indices.rank == x.rank, updates.shape == indices.shape else {
@@ -31,7 +31,7 @@ enum ScatterKernels {
 
     static let scatterND: Kernel = { call throws(InterpreterError) in
         let x = try call.data()
-        let indices = try call.tensor(1)
+        let indices = try call.numericTensor(1)
         let updates = try call.tensor(2)
         let plan = try IndexingKernels.ndPlan(dataShape: x.shape, indices: indices, batchDims: 0, call: call)
         let expected = Array(indices.shape.dropLast()) + Array(x.shape[plan.depth...])

@@ -20,7 +20,7 @@ enum ShapeKernels {
 
     static let reshape: Kernel = { call throws(InterpreterError) in
         let x = try call.data()
-        let spec = call.opset < 5 ? (call.ints("shape") ?? []) : try call.tensor(1).ints
+        let spec = call.opset < 5 ? (call.ints("shape") ?? []) : try call.numericTensor(1).ints
         let shape = try resolveReshape(spec, input: x.shape, count: x.count,
                                        allowZero: call.int("allowzero", default: 0) != 0, call: call)
         return [.tensor(x.reshaped(shape))]
@@ -41,6 +41,7 @@ enum ShapeKernels {
                 throw call.invalid("invalid shape dimension \(d)")
             }
         }
+        try call.checkShape(out.map { $0 < 0 ? 1 : $0 })
         if let i = inferred {
             let known = out.enumerated().reduce(1) { $1.offset == i ? $0 : $0 * $1.element }
             guard known > 0, count % known == 0 else {
@@ -84,7 +85,7 @@ enum ShapeKernels {
     static let squeeze: Kernel = { call throws(InterpreterError) in
         let x = try call.data()
         let shape: [Int]
-        if let list = call.attributeOrInput("axes", input: 1, since: 13) {
+        if let list = try call.attributeOrInput("axes", input: 1, since: 13) {
             let axes = try call.axes(list, rank: x.rank)
             for a in axes where x.shape[a] != 1 {
                 throw call.invalid("cannot squeeze axis \(a) of size \(x.shape[a])")
@@ -98,7 +99,7 @@ enum ShapeKernels {
 
     static let unsqueeze: Kernel = { call throws(InterpreterError) in
         let x = try call.data()
-        guard let list = call.attributeOrInput("axes", input: 1, since: 13) else {
+        guard let list = try call.attributeOrInput("axes", input: 1, since: 13) else {
             throw call.invalid("Unsqueeze needs axes")
         }
         let rank = x.rank + list.count
@@ -120,10 +121,11 @@ enum ShapeKernels {
 
     static let expand: Kernel = { call throws(InterpreterError) in
         let x = try call.data()
-        let requested = try call.tensor(1).ints
+        let requested = try call.numericTensor(1).ints
         guard requested.allSatisfy({ $0 >= 0 }), let target = Broadcast.shape([x.shape, requested]) else {
             throw call.invalid("cannot expand \(x.shape) to \(requested)")
         }
+        try call.checkShape(target)
         return [.tensor(x.expanded(to: target))]
     }
 

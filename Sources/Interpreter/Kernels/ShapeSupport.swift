@@ -251,12 +251,21 @@ extension NDArray {
 // MARK: Argument helpers
 
 extension KernelCall {
+    /// Input `i` as a tensor of numbers (any dtype but string).
+    func numericTensor(_ i: Int) throws(InterpreterError) -> NDArray {
+        let t = try tensor(i)
+        guard t.dataType != .string else { throw invalid("input \(i) must be numeric") }
+        return t
+    }
+
     /// Input `i` as Ints when given (nil when omitted).
-    func intsInput(_ i: Int) -> [Int]? { optionalTensor(i)?.ints }
+    func intsInput(_ i: Int) throws(InterpreterError) -> [Int]? {
+        has(i) ? try numericTensor(i).ints : nil
+    }
 
     /// A list that moved from attribute `name` to input `input` at opset `since`.
-    func attributeOrInput(_ name: String, input: Int, since: Int) -> [Int]? {
-        opset >= since ? intsInput(input) : ints(name)
+    func attributeOrInput(_ name: String, input: Int, since: Int) throws(InterpreterError) -> [Int]? {
+        opset >= since ? try intsInput(input) : ints(name)
     }
 
     /// `axis` normalized into `0..<rank`, or an error naming the op.
@@ -285,4 +294,20 @@ extension KernelCall {
 func outerInner(_ shape: [Int], _ axis: Int) -> (outer: Int, inner: Int) {
     guard axis >= 0 && axis < shape.count else { return (NDArray.count(of: shape), 1) }
     return (NDArray.count(of: Array(shape[..<axis])), NDArray.count(of: Array(shape[(axis + 1)...])))
+}
+
+/// The most elements a shape computed from tensor data may describe.
+let maxGeneratedElements = 1 << 30
+
+extension KernelCall {
+    /// Checks that `shape` (computed from input data) has non-negative dims and a sane element count.
+    func checkShape(_ shape: [Int]) throws(InterpreterError) {
+        var total = 1
+        for d in shape {
+            guard d >= 0, d <= maxGeneratedElements else { throw invalid("invalid dimension in \(shape)") }
+            let (p, overflow) = total.multipliedReportingOverflow(by: d)
+            guard !overflow, p <= maxGeneratedElements else { throw invalid("shape \(shape) is too large") }
+            total = p
+        }
+    }
 }

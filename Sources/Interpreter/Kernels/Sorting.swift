@@ -23,7 +23,7 @@ enum SortingKernels {
         let x = try call.data()
         guard x.rank > 0 else { throw call.invalid("TopK needs rank >= 1") }
         let axis = try call.axis(call.int("axis", default: -1), rank: x.rank)
-        let given = call.opset >= 10 ? try call.tensor(1).scalarInt : call.int("k")
+        let given = call.opset >= 10 ? try call.numericTensor(1).scalarInt : call.int("k")
         guard let k = given, k >= 0, k <= x.shape[axis] else {
             throw call.invalid("k must be in 0...\(x.shape[axis])")
         }
