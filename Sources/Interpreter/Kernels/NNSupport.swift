@@ -11,9 +11,9 @@ protocol NNFloat: BinaryFloatingPoint, Sendable {
     static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Self,
                      a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
                      beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
-    static func exp(_ x: Self) -> Self
-    static func log(_ x: Self) -> Self
-    static func pow(_ x: Self, _ y: Self) -> Self
+    static func nnExp(_ x: Self) -> Self
+    static func nnLog(_ x: Self) -> Self
+    static func nnPow(_ x: Self, _ y: Self) -> Self
     /// The elements of `array` converted to this type (strings give an empty array).
     static func values(of array: NDArray) -> [Self]
     /// Wraps `values` as storage of `dataType` (converting to float16/bfloat16 when asked).
@@ -36,9 +36,9 @@ extension Float: NNFloat {
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(max(lda, 1)), b, blasint(max(ldb, 1)),
                     beta, c, blasint(max(ldc, 1)))
     }
-    static func exp(_ x: Float) -> Float { Foundation.exp(x) }
-    static func log(_ x: Float) -> Float { Foundation.log(x) }
-    static func pow(_ x: Float, _ y: Float) -> Float { Foundation.pow(x, y) }
+    static func nnExp(_ x: Float) -> Float { Foundation.exp(x) }
+    static func nnLog(_ x: Float) -> Float { Foundation.log(x) }
+    static func nnPow(_ x: Float, _ y: Float) -> Float { Foundation.pow(x, y) }
 
     static func values(of array: NDArray) -> [Float] {
         switch array.storage {
@@ -70,9 +70,9 @@ extension Double: NNFloat {
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(max(lda, 1)), b, blasint(max(ldb, 1)),
                     beta, c, blasint(max(ldc, 1)))
     }
-    static func exp(_ x: Double) -> Double { Foundation.exp(x) }
-    static func log(_ x: Double) -> Double { Foundation.log(x) }
-    static func pow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
+    static func nnExp(_ x: Double) -> Double { Foundation.exp(x) }
+    static func nnLog(_ x: Double) -> Double { Foundation.log(x) }
+    static func nnPow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
 
     static func values(of array: NDArray) -> [Double] { array.doubles }
 

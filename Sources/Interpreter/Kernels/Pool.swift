@@ -149,10 +149,10 @@ enum PoolKernels {
                         for kd in win.kd {
                             for kh in win.kh {
                                 let row = plane + ((win.d0 + kd * dd) * H + win.h0 + kh * dh) * W + win.w0
-                                for kw in win.kw { s += Double.pow(Swift.abs(Double(row[kw * dw])), e) }
+                                for kw in win.kw { s += Double.nnPow(Swift.abs(Double(row[kw * dw])), e) }
                             }
                         }
-                        yp[out] = T(Double.pow(s, 1 / e))
+                        yp[out] = T(Double.nnPow(s, 1 / e))
                     }
                 }
             }
@@ -182,8 +182,8 @@ enum PoolKernels {
                         out[p] = T(s / Double(max(size, 1)))
                     case .lp(let e):
                         var s = 0.0
-                        for i in 0..<size { s += Double.pow(Swift.abs(Double(xp[base + i])), e) }
-                        out[p] = T(Double.pow(s, 1 / e))
+                        for i in 0..<size { s += Double.nnPow(Swift.abs(Double(xp[base + i])), e) }
+                        out[p] = T(Double.nnPow(s, 1 / e))
                     }
                 }
             }
