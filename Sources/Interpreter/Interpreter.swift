@@ -4,10 +4,18 @@ import ModelIR
 public struct Interpreter: Sendable {
     public let model: Model
     public let kernels: KernelTable
+    /// The main graph's initializers, decoded once rather than on every run (one that fails to
+    /// decode is left out here and reports its error when a run decodes it).
+    let initializerValues: [String: RuntimeValue]
 
     public init(model: Model, kernels: KernelTable = .standard) {
         self.model = model
         self.kernels = kernels
+        var values: [String: RuntimeValue] = [:]
+        for t in model.graph.initializers {
+            if let name = t.name, let array = try? NDArray(tensor: t) { values[name] = .tensor(array) }
+        }
+        initializerValues = values
     }
 
     /// The outputs of a run, and every intermediate value when asked for.
@@ -26,7 +34,7 @@ public struct Interpreter: Sendable {
     public func run(inputs: [String: RuntimeValue], keepIntermediates: Bool = false) throws(InterpreterError) -> RunResult {
         let scope = Scope(parent: nil)
         let trace = keepIntermediates ? Trace() : nil
-        let outputs = try execute(model.graph, scope: scope, bindInputs: inputs, trace: trace)
+        let outputs = try execute(model.graph, scope: scope, bindInputs: inputs, trace: trace, decoded: initializerValues)
         return RunResult(
             outputs: zip(model.graph.outputs.map(\.name), outputs).map { ($0, $1) },
             intermediates: trace.map { _ in scope.values } ?? [:],
@@ -36,9 +44,11 @@ public struct Interpreter: Sendable {
     // MARK: Execution
 
     /// Runs `graph` in `scope` (whose parent is the enclosing graph's scope) and returns its outputs.
-    func execute(_ graph: Graph, scope: Scope, bindInputs: [String: RuntimeValue], trace: Trace?) throws(InterpreterError) -> [RuntimeValue] {
+    func execute(_ graph: Graph, scope: Scope, bindInputs: [String: RuntimeValue], trace: Trace?,
+                 decoded: [String: RuntimeValue] = [:]) throws(InterpreterError) -> [RuntimeValue] {
         for t in graph.initializers {
             guard let name = t.name else { continue }
+            if let value = decoded[name] { scope.values[name] = value; continue }
             scope.values[name] = .tensor(try NDArray(tensor: t))
         }
         for input in graph.inputs {
