@@ -107,6 +107,13 @@ enum PoolKernels {
         x.withUnsafeBufferPointer { xb in
             y.withUnsafeMutableBufferPointer { yb in
                 let xp = xb.baseAddress!, yp = yb.baseAddress!
+                if !indices && D == 1 {
+                    switch mode {
+                    case .max: rowPool(xp, yp, planes: planes, g, max: true, includePad: false); return
+                    case .average(let includePad): rowPool(xp, yp, planes: planes, g, max: false, includePad: includePad); return
+                    case .lp: break
+                    }
+                }
                 switch mode {
                 case .max:
                     forEachWindow(planes: planes, g) { p, win, out in
