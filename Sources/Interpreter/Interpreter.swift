@@ -5,7 +5,6 @@ import ModelIR
 public struct Interpreter: Sendable {
     public let model: Model
     public let kernels: KernelTable
-
     /// Quantization of every value that declares it, by name (all graphs).
     let quantization: [String: QuantParams]
     /// The main graph's initializers, decoded once.

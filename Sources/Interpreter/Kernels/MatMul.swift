@@ -74,6 +74,20 @@ enum MatMulKernels {
         a.withUnsafeBufferPointer { ap in
             b.withUnsafeBufferPointer { bp in
                 out.withUnsafeMutableBufferPointer { cp in
+                    if p.n == 1 && p.foldsBatch {
+                        // matrix × vector: one GEMV over the folded rows of A
+                        T.gemv(trans: false, m: m * p.aIndex.count, n: k, alpha: 1, a: ap.baseAddress!, lda: k,
+                               x: bp.baseAddress!, beta: 0, y: cp.baseAddress!)
+                        return
+                    }
+                    if m == 1 {
+                        // row vector × matrix per batch: y = Bᵀ a
+                        for i in 0..<p.aIndex.count {
+                            T.gemv(trans: true, m: k, n: n, alpha: 1, a: bp.baseAddress! + p.bIndex[i] * k * n, lda: n,
+                                   x: ap.baseAddress! + p.aIndex[i] * k, beta: 0, y: cp.baseAddress! + i * n)
+                        }
+                        return
+                    }
                     if p.foldsBatch {
                         T.gemm(transA: false, transB: false, m: m * p.aIndex.count, n: n, k: k, alpha: 1,
                                a: ap.baseAddress!, lda: k, b: bp.baseAddress!, ldb: n, beta: 0, c: cp.baseAddress!, ldc: n)
@@ -153,6 +167,13 @@ enum MatMulKernels {
         a.withUnsafeBufferPointer { ap in
             b.withUnsafeBufferPointer { bp in
                 out.withUnsafeMutableBufferPointer { cp in
+                    if g.m == 1 {
+                        // a single row (batch-1 fully connected layer): GEMV reads B once, without packing
+                        T.gemv(trans: !g.transB, m: g.transB ? g.n : g.k, n: g.transB ? g.k : g.n, alpha: alpha,
+                               a: bp.baseAddress!, lda: g.transB ? g.k : g.n, x: ap.baseAddress!,
+                               beta: c == nil ? 0 : beta, y: cp.baseAddress!)
+                        return
+                    }
                     T.gemm(transA: g.transA, transB: g.transB, m: g.m, n: g.n, k: g.k, alpha: alpha,
                            a: ap.baseAddress!, lda: g.transA ? g.m : g.k, b: bp.baseAddress!, ldb: g.transB ? g.k : g.n,
                            beta: c == nil ? 0 : beta, c: cp.baseAddress!, ldc: g.n)

@@ -11,6 +11,12 @@ protocol NNFloat: Real {
     static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Self,
                      a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
                      beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// Row-major GEMV on an m×n matrix A: `y = alpha * op(A) * x + beta * y`.
+    static func gemv(trans: Bool, m: Int, n: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int,
+                     x: UnsafePointer<Self>, beta: Self, y: UnsafeMutablePointer<Self>)
+    static func nnExp(_ x: Self) -> Self
+    static func nnLog(_ x: Self) -> Self
+    static func nnPow(_ x: Self, _ y: Self) -> Self
     /// The elements of `array` converted to this type (strings give an empty array).
     static func values(of array: NDArray) -> [Self]
     /// Wraps `values` as storage of `dataType` (converting to float16/bfloat16 when asked).
@@ -33,6 +39,15 @@ extension Float: NNFloat {
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(max(lda, 1)), b, blasint(max(ldb, 1)),
                     beta, c, blasint(max(ldc, 1)))
     }
+    static func gemv(trans: Bool, m: Int, n: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                     x: UnsafePointer<Float>, beta: Float, y: UnsafeMutablePointer<Float>) {
+        guard m > 0, n > 0 else { return }
+        cblas_sgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, blasint(m), blasint(n), alpha, a, blasint(max(lda, 1)),
+                    x, 1, beta, y, 1)
+    }
+    static func nnExp(_ x: Float) -> Float { Foundation.exp(x) }
+    static func nnLog(_ x: Float) -> Float { Foundation.log(x) }
+    static func nnPow(_ x: Float, _ y: Float) -> Float { Foundation.pow(x, y) }
 
     static func values(of array: NDArray) -> [Float] {
         switch array.storage {
@@ -64,6 +79,15 @@ extension Double: NNFloat {
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(max(lda, 1)), b, blasint(max(ldb, 1)),
                     beta, c, blasint(max(ldc, 1)))
     }
+    static func gemv(trans: Bool, m: Int, n: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
+                     x: UnsafePointer<Double>, beta: Double, y: UnsafeMutablePointer<Double>) {
+        guard m > 0, n > 0 else { return }
+        cblas_dgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, blasint(m), blasint(n), alpha, a, blasint(max(lda, 1)),
+                    x, 1, beta, y, 1)
+    }
+    static func nnExp(_ x: Double) -> Double { Foundation.exp(x) }
+    static func nnLog(_ x: Double) -> Double { Foundation.log(x) }
+    static func nnPow(_ x: Double, _ y: Double) -> Double { Foundation.pow(x, y) }
 
     static func values(of array: NDArray) -> [Double] { array.doubles }
 

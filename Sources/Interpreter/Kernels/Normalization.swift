@@ -201,7 +201,7 @@ enum NormalizationKernels {
                         for i in 0..<inner {
                             let d = bias + scale * acc[i]
                             // d^-0.75 (AlexNet/GoogLeNet's beta) without a pow call.
-                            let f = beta == 0.75 ? 1 / (d.squareRoot() * d.squareRoot().squareRoot()) : T.pow(d, -beta)
+                            let f = beta == 0.75 ? 1 / (d.squareRoot() * d.squareRoot().squareRoot()) : T.nnPow(d, -beta)
                             yp[base + i] = xp[base + i] * f
                         }
                     }

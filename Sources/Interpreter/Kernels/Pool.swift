@@ -107,6 +107,13 @@ enum PoolKernels {
         x.withUnsafeBufferPointer { xb in
             y.withUnsafeMutableBufferPointer { yb in
                 let xp = xb.baseAddress!, yp = yb.baseAddress!
+                if !indices && D == 1 {
+                    switch mode {
+                    case .max: rowPool(xp, yp, planes: planes, g, max: true, includePad: false); return
+                    case .average(let includePad): rowPool(xp, yp, planes: planes, g, max: false, includePad: includePad); return
+                    case .lp: break
+                    }
+                }
                 switch mode {
                 case .max:
                     forEachWindow(planes: planes, g) { p, win, out in
@@ -149,10 +156,10 @@ enum PoolKernels {
                         for kd in win.kd {
                             for kh in win.kh {
                                 let row = plane + ((win.d0 + kd * dd) * H + win.h0 + kh * dh) * W + win.w0
-                                for kw in win.kw { s += Double.pow(Swift.abs(Double(row[kw * dw])), e) }
+                                for kw in win.kw { s += Double.nnPow(Swift.abs(Double(row[kw * dw])), e) }
                             }
                         }
-                        yp[out] = T(Double.pow(s, 1 / e))
+                        yp[out] = T(Double.nnPow(s, 1 / e))
                     }
                 }
             }
@@ -182,8 +189,8 @@ enum PoolKernels {
                         out[p] = T(s / Double(max(size, 1)))
                     case .lp(let e):
                         var s = 0.0
-                        for i in 0..<size { s += Double.pow(Swift.abs(Double(xp[base + i])), e) }
-                        out[p] = T(Double.pow(s, 1 / e))
+                        for i in 0..<size { s += Double.nnPow(Swift.abs(Double(xp[base + i])), e) }
+                        out[p] = T(Double.nnPow(s, 1 / e))
                     }
                 }
             }

@@ -133,7 +133,7 @@ enum ReduceKernels {
             for r in 0..<n where base[rp[r]] > m { m = base[rp[r]] }
             if m.isInfinite { return m }
             var s = 0.0
-            for r in 0..<n { s += Double(T.exp(base[rp[r]] - m)) }
+            for r in 0..<n { s += Double(T.nnExp(base[rp[r]] - m)) }
             return m + T(Foundation.log(s))
         case .prod:
             var acc = 1.0

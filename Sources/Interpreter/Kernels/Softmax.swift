@@ -65,13 +65,13 @@ enum SoftmaxKernels {
             y[mi * s] = 1
         case .softmax:
             var sum: T = 0
-            for k in 0..<n { let e = T.exp(x[k * s] - m); y[k * s] = e; sum += e }
+            for k in 0..<n { let e = T.nnExp(x[k * s] - m); y[k * s] = e; sum += e }
             let inv = 1 / sum
             for k in 0..<n { y[k * s] *= inv }
         case .logSoftmax:
             var sum: T = 0
-            for k in 0..<n { sum += T.exp(x[k * s] - m) }
-            let lse = m + T.log(sum)
+            for k in 0..<n { sum += T.nnExp(x[k * s] - m) }
+            let lse = m + T.nnLog(sum)
             for k in 0..<n { y[k * s] = x[k * s] - lse }
         }
     }
