@@ -76,6 +76,21 @@ extension ModelConverter {
         }
     }
 
+    /// Runs two models (already read) on the same inputs and compares their outputs.
+    public func validate(reference: Model, referenceName: String, candidate: Model, candidateName: String,
+                         inputs options: InputOptions, quantizedSteps: Double = 1) throws(ModelConvError) -> ValidationReport {
+        let a = try executable(reference)
+        let b = try executable(candidate)
+        let (inputs, sources) = try resolveInputs(for: a, options: options)
+        do {
+            return try Validator(quantizedSteps: quantizedSteps).compare(
+                reference: a, referenceName: referenceName, candidate: b, candidateName: candidateName,
+                inputs: inputs, inputSources: sources)
+        } catch {
+            throw Self.classify(error)
+        }
+    }
+
     /// Runs `model` on the inputs of `referenceArchive` and compares with its stored outputs.
     public func validate(model path: String, referenceArchive: String, referencePrefix: String = "output",
                          inputs options: InputOptions) throws(ModelConvError) -> ValidationReport {

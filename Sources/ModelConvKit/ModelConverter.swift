@@ -1,6 +1,7 @@
 import Foundation
 import ModelFiles
 import ModelIR
+import Validation
 
 /// The library API behind the CLI: convert and inspect models.
 public struct ModelConverter: Sendable {
@@ -28,29 +29,44 @@ public struct ModelConverter: Sendable {
 
     // MARK: Converting
 
-    /// Reads `input`, writes it as the format of `output`'s extension, reads the result back and compares.
-    public func convert(input: String, output: String) throws(ModelConvError) -> ConversionReport {
+    /// Converts `input` to the format of `output`'s extension: read, run the conversion passes, write,
+    /// read the written file back, and (unless disabled) validate it numerically against the source.
+    public func convert(input: String, output: String, options: ConvertOptions = ConvertOptions()) throws(ModelConvError) -> ConversionReport {
         let start = Date()
         let (model, sourceFormat) = try read(path: input)
         guard let targetFormat = ModelFormat.fromExtension(output) else {
             throw .input("\(output): cannot tell the output format from the extension; use .onnx, .tflite or .ort")
         }
-        guard sourceFormat == targetFormat else {
-            throw .unsupported("converting .\(sourceFormat.rawValue) to .\(targetFormat.rawValue) is not supported by this build yet")
-        }
         if FileIdentity.same(input, output) {
             throw .input("\(output): refusing to overwrite the input model; choose another output path")
         }
-        try registry.writer(for: targetFormat).write(model, to: output, protecting: [input])
+        guard (13...21).contains(options.opset) else { throw .input("--opset must be between 13 and 21, got \(options.opset)") }
+        var converted = model
+        let applied = try ConversionPlan(source: sourceFormat, target: targetFormat, opset: options.opset).run(&converted)
+        try registry.writer(for: targetFormat).write(converted, to: output, protecting: [input])
         let (readBack, _) = try read(path: output)
-        let identical = readBack == model
-        let report = ConversionReport(
+        let identical = readBack == converted
+        guard identical else {
+            throw .mismatch("\(output): the written model does not read back equal to what was written (\(converted.firstDifference(from: readBack) ?? "?")); please report this as a bug")
+        }
+        var report = ConversionReport(
             input: input, output: output, sourceFormat: sourceFormat.rawValue, targetFormat: targetFormat.rawValue,
             nodesIn: model.graph.nodes.count, nodesOut: readBack.graph.nodes.count,
-            readBackIdentical: identical, seconds: Date().timeIntervalSince(start))
-        guard identical else {
-            throw .mismatch("\(output): the written model does not read back equal to the source (\(model.firstDifference(from: readBack) ?? "?")); please report this as a bug")
+            readBackIdentical: identical, seconds: 0)
+        report.passes = applied
+        report.opsIn = ModelSummary.histogram(model)
+        report.opsOut = ModelSummary.histogram(readBack)
+        report.transposesLeft = readBack.graph.nodes.filter { $0.opType == "Transpose" && $0.normalizedDomain.isEmpty }.count
+        if options.validate && !applied.isEmpty {
+            let validation = try validate(reference: model, referenceName: input, candidate: readBack, candidateName: output,
+                                          inputs: options.inputs)
+            report.validation = validation
+            report.seconds = Date().timeIntervalSince(start)
+            guard validation.passed else {
+                throw .mismatch("\(output): the converted model does not match the source numerically:\n\(validation.renderText())")
+            }
         }
+        report.seconds = Date().timeIntervalSince(start)
         return report
     }
 
@@ -71,18 +87,33 @@ public struct ConversionReport: Codable, Equatable, Sendable {
     public var targetFormat: String
     public var nodesIn: Int
     public var nodesOut: Int
-    /// The written file, read back, equals the source model (nodes, attributes, tensors bit for bit, metadata).
+    /// The written file, read back, equals the model that was written (nodes, attributes, tensors bit for bit, metadata).
     public var readBackIdentical: Bool
     public var seconds: Double
+    /// Conversion passes that changed the model, in order.
+    public var passes: [String] = []
+    public var opsIn: [ModelSummary.OpCount] = []
+    public var opsOut: [ModelSummary.OpCount] = []
+    /// Transpose ops in the written model.
+    public var transposesLeft: Int = 0
+    /// The numeric comparison of source and result (absent for same-format rewrites and with --no-validate).
+    public var validation: ValidationReport?
 
     public func renderText() -> String {
-        """
-        converted \(input) (\(sourceFormat)) -> \(output) (\(targetFormat))
-          nodes: \(nodesIn) -> \(nodesOut)
-          read back: \(readBackIdentical ? "identical to the source" : "DIFFERS from the source")
-          time: \(String(format: "%.3f", seconds)) s
-
-        """
+        var lines = [
+            "converted \(input) (\(sourceFormat)) -> \(output) (\(targetFormat))",
+            "  passes: \(passes.isEmpty ? "none (re-serialization)" : passes.joined(separator: ", "))",
+            "  nodes: \(nodesIn) -> \(nodesOut)",
+            "  ops out: \(opsOut.map { "\($0.op) \($0.count)" }.joined(separator: ", "))",
+            "  transposes left: \(transposesLeft)",
+            "  read back: \(readBackIdentical ? "identical to what was written" : "DIFFERS")",
+        ]
+        if let v = validation {
+            let worst = v.outputs.map { "\($0.name): max abs \(ValidationReport.format($0.maxAbsError)) (\($0.tolerance.summary))" }
+            lines.append("  validation: \(v.passed ? "PASS" : "FAIL") — \(worst.joined(separator: "; "))")
+        }
+        lines.append("  time: \(String(format: "%.3f", seconds)) s")
+        return lines.joined(separator: "\n") + "\n"
     }
 
     public func renderJSON() -> String {

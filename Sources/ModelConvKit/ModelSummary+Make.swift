@@ -76,6 +76,13 @@ extension ModelSummary {
 
     // MARK: Pieces
 
+    /// The op-type histogram of a model's main graph, most frequent first.
+    public static func histogram(_ model: Model) -> [OpCount] {
+        var counts: [String: Int] = [:]
+        for n in model.graph.nodes { counts[opName(n), default: 0] += 1 }
+        return counts.map { OpCount(op: $0.key, count: $0.value) }.sorted { $0.count != $1.count ? $0.count > $1.count : $0.op < $1.op }
+    }
+
     /// The op's display name: TFLite builtins by their own name, other domains qualified.
     static func opName(_ n: Node) -> String {
         n.normalizedDomain == "tflite" ? n.opType : n.normalizedDomain == "tflite.custom" ? "CUSTOM:\(n.opType)" : n.qualifiedOpType

@@ -62,7 +62,8 @@ public struct ValidationReport: Codable, Equatable, Sendable {
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 
-    static func format(_ x: Double) -> String {
+    /// A short rendering of an error magnitude.
+    public static func format(_ x: Double) -> String {
         if x == 0 { return "0" }
         if x.isInfinite { return "inf" }
         return String(format: "%.3g", x)

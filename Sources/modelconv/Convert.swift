@@ -11,7 +11,11 @@ struct Convert: ParsableCommand {
             file renamed into place), then read back and compared with the source. The input is \
             never modified, and an output path naming the input is refused.
 
-            Supported now: .onnx -> .onnx (re-serialization through the IR).
+            Supported now: .onnx -> .onnx and .tflite -> .tflite (re-serialization through the IR), \
+            .tflite -> .onnx (TFLite ops lowered to ONNX ops, int8 as QuantizeLinear/DequantizeLinear \
+            with the same scales and zero points, NHWC kept at the boundary). A cross-format \
+            conversion is validated: source and result run in the reference interpreter on the same \
+            inputs (generated, or --input/--inputs) and must agree; exit code 3 when they do not.
             """)
 
     @Argument(help: "The model to convert (.onnx).")
@@ -26,14 +30,24 @@ struct Convert: ParsableCommand {
     @Option(help: "Size in bytes from which an initializer goes to external data.")
     var externalDataThreshold = 1024
 
+    @Option(help: "ONNX opset of the result when converting to ONNX (13-21).")
+    var opset = 17
+
+    @Flag(help: "Skip the numeric validation of the result.")
+    var noValidate = false
+
+    @OptionGroup var inputs: InputArguments
+
     @Flag(help: "Print the report as JSON.")
     var json = false
 
     func run() throws {
+        let inputOptions = try inputs.options()
         try runReportingErrors { () throws(ModelConvError) in
             let writeOptions = ONNXWriteOptions(externalData: externalData, externalDataThreshold: externalDataThreshold)
             let converter = ModelConverter(registry: .standard(onnxWrite: writeOptions))
-            let report = try converter.convert(input: input, output: output)
+            let options = ConvertOptions(opset: opset, validate: !noValidate, inputs: inputOptions)
+            let report = try converter.convert(input: input, output: output, options: options)
             FileHandleWriter.writeStdout(json ? report.renderJSON() : report.renderText())
         }
     }

@@ -14,6 +14,15 @@
 #include <vector>
 
 #include "include/ort_facade.h"
+
+// The generated CreateXDirect helpers of tables with (key) fields sort with
+// std::stable_sort, which uses std::get_temporary_buffer, deprecated in
+// C++17; clang reports that from libstdc++ in every source file, at the end
+// of the file (where templates are instantiated), so the warning stays off
+// for the CFlatORT sources (this header is internal to them).
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wdeprecated-declarations"
+#endif
 #include "ort_generated.h"
 
 namespace ort_detail {

@@ -280,7 +280,8 @@ Offset<fbs::Graph> build_graph(ort_builder *b, size_t id, const std::vector<Offs
   for (const SparseRec &s : g.sparse_initializers) sparse.push_back(build_sparse(fbb, s));
   if (!b->room(4096 + 16 * (inits.size() + args.size() + nodes.size() + edges.size() + g.inputs.v.size() + g.outputs.v.size()), err, errlen))
     return prefix_error(err, errlen, "graph %zu", id), Offset<fbs::Graph>();
-  auto ro = g.has_runtime_optimizations ? build_runtime_optimizations(fbb, g) : Offset<fbs::RuntimeOptimizations>();
+  const bool has_ro = g.has_runtime_optimizations || !g.runtime_optimizations.empty();
+  auto ro = has_ro ? build_runtime_optimizations(fbb, g) : Offset<fbs::RuntimeOptimizations>();
   auto init_v = tables(fbb, g.has_initializers, inits);
   auto args_v = tables(fbb, g.has_node_args, args);
   auto nodes_v = tables(fbb, g.has_nodes, nodes);
@@ -296,7 +297,7 @@ Offset<fbs::Graph> build_graph(ort_builder *b, size_t id, const std::vector<Offs
   if (g.inputs.present) gb.add_inputs(inputs);
   if (g.outputs.present) gb.add_outputs(outputs);
   if (!sparse_v.IsNull()) gb.add_sparse_initializers(sparse_v);
-  if (g.has_runtime_optimizations) gb.add_runtime_optimizations(ro);
+  if (has_ro) gb.add_runtime_optimizations(ro);
   *ok = true;
   return gb.Finish();
 }
@@ -388,7 +389,8 @@ bool serialize(ort_builder *b, const std::vector<size_t> &order, char *err, size
   if (!meta_v.IsNull()) mb.add_metadata_props(meta_v);
   auto model = mb.Finish();
   Offset<fbs::KernelTypeStrResolver> resolver;
-  if (b->has_resolver) {
+  const bool has_resolver = b->has_resolver || !b->kts_ops.empty();
+  if (has_resolver) {
     std::vector<Offset<fbs::OpIdKernelTypeStrArgsEntry>> ops;
     for (const KtsOpRec &op : b->kts_ops) {
       std::vector<Offset<fbs::KernelTypeStrArgsEntry>> entries;
@@ -407,7 +409,7 @@ bool serialize(ort_builder *b, const std::vector<size_t> &order, char *err, size
   fbs::InferenceSessionBuilder sb(fbb);
   if (b->ort_version.present) sb.add_ort_version(version);
   sb.add_model(model);
-  if (b->has_resolver) sb.add_kernel_type_str_resolver(resolver);
+  if (has_resolver) sb.add_kernel_type_str_resolver(resolver);
   fbs::FinishInferenceSessionBuffer(fbb, sb.Finish());
   return true;
 }

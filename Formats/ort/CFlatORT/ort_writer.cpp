@@ -379,7 +379,6 @@ int32_t ort_builder_add_runtime_optimization(ort_builder *b, int32_t graph, cons
   OptEntryRec r;
   r.optimizer_name = entry->optimizer_name;
   r.has_records = entry->has_records != 0;
-  g->has_runtime_optimizations = g->has_runtime_optimization_records = true;
   return push(g->runtime_optimizations, std::move(r));
   ORT_CATCH(-1)
 }
@@ -415,7 +414,6 @@ int32_t ort_builder_add_kernel_type_str_op(ort_builder *b, const ort_kernel_type
   KtsOpRec r;
   r.op_id = op->op_id;
   r.has_entries = op->has_entries != 0;
-  b->has_resolver = b->has_resolver_ops = true;
   return push(b->kts_ops, std::move(r));
   ORT_CATCH(-1)
 }

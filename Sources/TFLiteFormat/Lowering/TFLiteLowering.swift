@@ -18,6 +18,12 @@ public struct TFLiteLowering: GraphPass {
         model.subgraphs = []  // control flow bodies are inlined or rejected by the op lowerings
         model.opsetImports = [OpsetImport(domain: "", version: Int64(opset))]
         model.irVersion = 8
+        // Metadata buffers become text properties (base64 when they are not text).
+        for m in model.binaryMetadata {
+            let bytes = m.bytes.bytes
+            let text = String(validating: bytes, as: UTF8.self).flatMap { t in t.contains("\u{0}") ? nil : t }
+            model.metadata.append(MetadataEntry(key: "tflite.metadata." + m.name, value: text ?? "base64:" + Base64.encode(bytes)))
+        }
         model.binaryMetadata = []
         model.signatures = []
         return true
@@ -82,3 +88,23 @@ extension Node {
 }
 
 import Passes
+
+/// Standard base64 encoding (for metadata bytes kept as text).
+enum Base64 {
+    static func encode(_ bytes: [UInt8]) -> String {
+        let table = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var i = 0
+        while i < bytes.count {
+            let b0 = UInt32(bytes[i]), b1 = i + 1 < bytes.count ? UInt32(bytes[i + 1]) : 0, b2 = i + 2 < bytes.count ? UInt32(bytes[i + 2]) : 0
+            let n = b0 << 16 | b1 << 8 | b2
+            out.append(table[Int(n >> 18 & 63)])
+            out.append(table[Int(n >> 12 & 63)])
+            out.append(i + 1 < bytes.count ? table[Int(n >> 6 & 63)] : UInt8(ascii: "="))
+            out.append(i + 2 < bytes.count ? table[Int(n & 63)] : UInt8(ascii: "="))
+            i += 3
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -469,7 +469,8 @@ int32_t ort_builder_add_attribute_tensor(ort_builder *builder, int32_t graph, in
                                          const ort_tensor *tensor, char *err, size_t errlen);
 int32_t ort_builder_add_node_edge(ort_builder *builder, int32_t graph, const ort_node_edge *edge,
                                   char *err, size_t errlen);
-/* Adds a RuntimeOptimizations record entry (creating the table). */
+/* Adds a RuntimeOptimizations record entry (writing the table and its
+ * records vector). */
 int32_t ort_builder_add_runtime_optimization(ort_builder *builder, int32_t graph,
                                              const ort_runtime_optimization *entry, char *err, size_t errlen);
 int32_t ort_builder_add_runtime_optimization_record(ort_builder *builder, int32_t graph, int32_t entry,
@@ -478,7 +479,7 @@ int32_t ort_builder_add_runtime_optimization_record(ort_builder *builder, int32_
 
 /* Kernel type string resolver entries, written in call order (onnxruntime
  * sorts them by op_id / kernel_type_str but does not depend on the order).
- * Adding an op sets has_kernel_type_str_resolver. */
+ * Adding an op writes the resolver table and its op vector. */
 int32_t ort_builder_add_kernel_type_str_op(ort_builder *builder, const ort_kernel_type_str_op *op,
                                            char *err, size_t errlen);
 int32_t ort_builder_add_kernel_type_str_args(ort_builder *builder, int32_t op, const ort_kernel_type_str_args *entry,

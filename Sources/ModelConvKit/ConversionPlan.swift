@@ -1,0 +1,59 @@
+import ModelIR
+import Passes
+import TFLiteFormat
+
+/// The passes a conversion between two formats runs, in order.
+struct ConversionPlan {
+    let source: ModelFormat
+    let target: ModelFormat
+    let opset: Int
+
+    /// Runs the plan; returns the names of the passes that changed the model.
+    func run(_ model: inout Model) throws(ModelConvError) -> [String] {
+        let passes: [any GraphPass]
+        switch (source, target) {
+        case (let a, let b) where a == b:
+            passes = []
+        case (.tflite, .onnx):
+            passes = [TFLiteLowering(opset: opset), ONNXExportCleanup()]
+        default:
+            throw .unsupported("converting .\(source.rawValue) to .\(target.rawValue) is not supported by this build yet")
+        }
+        do {
+            return try PassPipeline(passes).run(&model)
+        } catch {
+            throw error.isUnsupported ? .unsupported("cannot convert: \(error)") : .input("cannot convert: \(error)")
+        }
+    }
+}
+
+/// Makes a lowered model a clean ONNX file: metadata as text properties, no format-specific
+/// value annotations, and value infos only for values the graph still uses.
+struct ONNXExportCleanup: GraphPass {
+    var name: String { "onnx-export-cleanup" }
+
+    func run(_ model: inout Model) throws(PassError) -> Bool {
+        var g = model.graph
+        var used = Set(g.nodes.flatMap { $0.inputs + $0.outputs })
+        used.formUnion(g.inputs.map(\.name))
+        used.formUnion(g.outputs.map(\.name))
+        g.valueInfos = g.valueInfos.compactMap { v in
+            guard used.contains(v.name), v.type?.tensorType != nil else { return nil }
+            var v = v
+            v.metadata = v.metadata.filter { !$0.key.hasPrefix("tflite.") }
+            return v
+        }
+        let initializerNames = Set(g.initializers.compactMap(\.name))
+        let boundary = initializerNames.union(g.inputs.map(\.name)).union(g.outputs.map(\.name))
+        g.valueInfos.removeAll { boundary.contains($0.name) }
+        // Value metadata other than TFLite details (e.g. the state role of a variable) needs ONNX IR 10.
+        if (g.inputs + g.outputs + g.valueInfos).contains(where: { !$0.metadata.isEmpty }) {
+            model.irVersion = max(model.irVersion ?? 8, 10)
+        }
+        g.initializers.removeAll { t in !used.contains(t.name ?? "") }
+        if (g.name ?? "").isEmpty { g.name = "main" }  // ONNX requires a graph name
+        model.graph = g
+        model.producerName = "modelconv"
+        return true
+    }
+}

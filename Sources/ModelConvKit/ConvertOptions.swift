@@ -1,0 +1,15 @@
+/// How `convert` works: target opset, validation after writing, inputs for the validation run.
+public struct ConvertOptions: Sendable {
+    /// The ONNX opset a TFLite model is converted to (13–21).
+    public var opset: Int
+    /// Run the source and the written model on the same inputs and compare them.
+    public var validate: Bool
+    /// Inputs of the validation run (generated when not given).
+    public var inputs: InputOptions
+
+    public init(opset: Int = 17, validate: Bool = true, inputs: InputOptions = InputOptions()) {
+        self.opset = opset
+        self.validate = validate
+        self.inputs = inputs
+    }
+}
