@@ -22,10 +22,11 @@ extension PoolKernels {
                     for kw in 0..<g.kernel[2] {
                         let tap = src + kw * dw
                         if isMax {
+                            // unconditional stores keep the loop branch-free (no mispredictions on random data)
                             if sw == 1 {
-                                for ow in columns[kw] { let v = tap[ow]; if v > dst[ow] { dst[ow] = v } }
+                                for ow in columns[kw] { let v = tap[ow], d = dst[ow]; dst[ow] = v > d ? v : d }
                             } else {
-                                for ow in columns[kw] { let v = tap[ow * sw]; if v > dst[ow] { dst[ow] = v } }
+                                for ow in columns[kw] { let v = tap[ow * sw], d = dst[ow]; dst[ow] = v > d ? v : d }
                             }
                         } else if sw == 1 {
                             for ow in columns[kw] { dst[ow] += tap[ow] }
