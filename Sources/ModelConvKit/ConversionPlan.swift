@@ -8,8 +8,22 @@ struct ConversionPlan {
     let target: ModelFormat
     let opset: Int
 
+    /// Nodes the plan cannot convert, with the reason, found before any work is done.
+    func preflight(_ model: Model) -> [String] {
+        switch (source, target) {
+        case (.tflite, .onnx):
+            return TFLiteLowering.unsupportedNodes(in: model).map { "graph \($0.graph), node '\($0.node)': \($0.op) has no ONNX lowering" }
+        default:
+            return []
+        }
+    }
+
     /// Runs the plan; returns the names of the passes that changed the model.
     func run(_ model: inout Model) throws(ModelConvError) -> [String] {
+        let blockers = preflight(model)
+        guard blockers.isEmpty else {
+            throw .unsupported("cannot convert \(blockers.count) node(s), nothing was written:\n  " + blockers.joined(separator: "\n  "))
+        }
         let passes: [any GraphPass]
         switch (source, target) {
         case (let a, let b) where a == b:

@@ -109,3 +109,42 @@ struct CLITests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     }
 }
+
+/// Acceptance (TFLite → ONNX): unsupported ops are listed before any work, with a non-zero exit and nothing written.
+@Suite("CLI pre-flight")
+struct CLIPreflightTests {
+    static let model = Fixtures.packageRoot.appendingPathComponent("Tests/TFLiteFormatTests/Fixtures/unsupported_ops.tflite").path
+
+    @Test("convert lists every unconvertible node, exits 2 and writes nothing")
+    func convertRefuses() throws {
+        let folder = Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("out.onnx").path
+        let r = try CLIRunner.run(["convert", Self.model, out])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("CUSTOM:NotARealOp") && r.stderr.contains("SVDF"), "\(r.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+    }
+
+    @Test("ops --target onnx lists the same nodes, and the supported table without a model")
+    func opsCommand() throws {
+        let r = try CLIRunner.run(["ops", "--target", "onnx", Self.model])
+        #expect(r.status == 2)
+        #expect(r.stdout.contains("CUSTOM:NotARealOp") && r.stdout.contains("SVDF"))
+        let table = try CLIRunner.run(["ops", "--target", "onnx"])
+        #expect(table.status == 0)
+        for op in ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "HARD_SWISH", "QUANTIZE"] { #expect(table.stdout.contains(op)) }
+    }
+
+    @Test("a TFLite model converts to ONNX and validates against the source")
+    func tfliteToONNX() throws {
+        let folder = Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("speech.onnx").path
+        let r = try CLIRunner.run(["convert", Fixtures.sample("mltk_tflite_micro_speech.tflite"), out, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        #expect((report?["passes"] as? [String])?.contains("tflite-lowering") == true)
+        #expect((report?["validation"] as? [String: Any]) != nil)
+    }
+}

@@ -29,6 +29,21 @@ public struct TFLiteLowering: GraphPass {
         return true
     }
 
+    /// The TFLite builtins (and `CUSTOM:<code>` custom ops) this pass can lower, sorted.
+    public static var supportedOps: [String] { TFLiteLowerings.table.keys.sorted() }
+
+    /// Every node of the model's graphs that has no lowering: (graph index, node label, op).
+    public static func unsupportedNodes(in model: Model) -> [(graph: Int, node: String, op: String)] {
+        var out: [(Int, String, String)] = []
+        for (i, g) in ([model.graph] + model.subgraphs).enumerated() {
+            for n in g.nodes where n.normalizedDomain.hasPrefix("tflite") {
+                let key = n.normalizedDomain == TFLiteDialect.customDomain ? "CUSTOM:" + n.opType : n.opType
+                if TFLiteLowerings.table[key] == nil { out.append((i, n.label, key)) }
+            }
+        }
+        return out
+    }
+
     func lower(_ graph: Graph, state: VariableState, isMain: Bool) throws(PassError) -> Graph {
         let ctx = LoweringContext(source: graph, opset: opset)
         ctx.variables = state

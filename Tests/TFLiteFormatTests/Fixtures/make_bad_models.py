@@ -71,5 +71,29 @@ def main():
     save(m, "subgraph_cycle.tflite")
 
 
+def unsupported_ops():
+    """A valid model whose ops cannot convert to ONNX: a custom op and an SVDF builtin."""
+    m = load()
+    custom = schema.OperatorCodeT()
+    custom.builtinCode = schema.BuiltinOperator.CUSTOM
+    custom.deprecatedBuiltinCode = schema.BuiltinOperator.CUSTOM
+    custom.customCode = b"NotARealOp"
+    custom.version = 1
+    svdf = schema.OperatorCodeT()
+    svdf.builtinCode = schema.BuiltinOperator.SVDF
+    svdf.deprecatedBuiltinCode = schema.BuiltinOperator.SVDF
+    svdf.version = 1
+    m.operatorCodes += [custom, svdf]
+    ops = m.subgraphs[0].operators
+    ops[0].opcodeIndex = len(m.operatorCodes) - 2
+    ops[0].builtinOptionsType = 0
+    ops[0].builtinOptions = None
+    ops[1].opcodeIndex = len(m.operatorCodes) - 1
+    ops[1].builtinOptionsType = 0
+    ops[1].builtinOptions = None
+    save(m, "unsupported_ops.tflite")
+
+
 if __name__ == "__main__":
     main()
+    unsupported_ops()
