@@ -7,17 +7,22 @@ import ModelIR
 public struct TFLiteWriter: Sendable {
     /// Files the writer must never replace (the conversion's inputs).
     public var protectedPaths: [String]
+    /// Models whose buffers exceed this many bytes keep them after the flatbuffer, addressed by
+    /// `Buffer.offset`/`size` (a flatbuffer cannot address more than 2 GiB).
+    public var offsetBuffersAbove: Int
 
-    public init(protectedPaths: [String] = []) {
+    public init(protectedPaths: [String] = [], offsetBuffersAbove: Int = (1 << 31) - (64 << 20)) {
         self.protectedPaths = protectedPaths
+        self.offsetBuffersAbove = offsetBuffersAbove
     }
 
     public func write(_ model: Model, to path: String) throws(TFLiteError) {
         for source in Set(protectedPaths + model.tfliteSourceFiles) where FileIdentity.same(source, path) {
             throw .refusingToOverwriteInput(path: path)
         }
-        let context = try TFLiteWriteContext(path: path)
-        try context.reserve(for: model)
+        let external = model.tfliteBufferBytes > offsetBuffersAbove
+        let context = try TFLiteWriteContext(path: path, externalBuffers: external)
+        if !external { try context.reserve(for: model) }
         try context.build(model)
         let out: AtomicFile
         do { out = try AtomicFile(destination: path) } catch { throw .writeFailed(path: path, reason: error.description) }
@@ -27,6 +32,7 @@ public struct TFLiteWriter: Sendable {
         guard let data else { throw .writeFailed(path: path, reason: "the builder produced no data") }
         do {
             try out.write(UnsafeRawBufferPointer(start: data, count: size))
+            if external { try context.writeOffsetBuffers(to: out, after: size) }
             for appended in model.binaryMetadata where appended.name == TFLiteDialect.appendedDataName {
                 try out.write(appended.bytes)
             }
@@ -38,6 +44,12 @@ public struct TFLiteWriter: Sendable {
 }
 
 extension Model {
+    /// Bytes of constant data the TFLite file will hold.
+    var tfliteBufferBytes: Int {
+        ([graph] + subgraphs).reduce(0) { sum, g in sum + g.initializers.reduce(0) { $0 + $1.byteCount } }
+            + binaryMetadata.reduce(0) { $0 + $1.bytes.count }
+    }
+
     /// Files whose mapped bytes the model's constants and metadata view.
     var tfliteSourceFiles: [String] {
         let graphs = [graph] + subgraphs
@@ -71,10 +83,17 @@ final class TFLiteWriteContext {
         let version: Int32
     }
 
-    init(path: String) throws(TFLiteError) {
+    /// Buffer views by buffer index, for writing offset-addressed buffers after the flatbuffer.
+    var bufferViews: [Int32: ByteView] = [:]
+    let externalBuffers: Bool
+
+    init(path: String, externalBuffers: Bool = false) throws(TFLiteError) {
         self.path = path
+        self.externalBuffers = externalBuffers
         var e = [CChar](repeating: 0, count: 512)
-        guard let b = tfl_builder_create(0, &e, e.count) else { throw .writeFailed(path: path, reason: e.cMessage) }
+        guard let b = tfl_builder_create(externalBuffers ? TFL_BUILDER_EXTERNAL_BUFFERS : 0, &e, e.count) else {
+            throw .writeFailed(path: path, reason: e.cMessage)
+        }
         builder = b
         var names: [String: Int32] = [:]
         for code in Int32(0)..<Int32(512) {
@@ -123,6 +142,12 @@ final class TFLiteWriteContext {
     func buffer(_ view: ByteView) throws(TFLiteError) -> Int32 {
         let key = BufferKey(owner: ObjectIdentifier(view.owner), offset: view.offset, count: view.count)
         if let b = buffers[key] { return b }
+        if externalBuffers && view.count > 0 {
+            let b = try index(tfl_builder_add_buffer(builder, nil, UInt64(view.count), &err, err.count))
+            buffers[key] = b
+            bufferViews[b] = view
+            return b
+        }
         let b = try view.withUnsafeBytes { raw in
             Result { () throws(TFLiteError) in
                 try index(tfl_builder_add_buffer(builder, raw.baseAddress ?? UnsafeRawPointer(bitPattern: 16), UInt64(raw.count), &err, err.count))
@@ -131,6 +156,22 @@ final class TFLiteWriteContext {
         buffers[key] = b
         view.owner.releasePages(offset: view.offset, count: view.count)  // copied into the builder
         return b
+    }
+
+    /// Writes every offset-addressed buffer at its placement (zero-filling the gaps), streaming from the views.
+    func writeOffsetBuffers(to out: AtomicFile, after flatbufferSize: Int) throws(FileWriteError) {
+        var position = UInt64(flatbufferSize)
+        for index in bufferViews.keys.sorted() {
+            guard let view = bufferViews[index] else { continue }
+            var offset: UInt64 = 0, size: UInt64 = 0
+            guard tfl_builder_buffer_placement(builder, index, &offset, &size, &err, err.count) == 0, size == UInt64(view.count) else {
+                throw .cannotWrite(path: path, reason: "buffer \(index) has no placement: \(err.cMessage)")
+            }
+            if offset > position { try out.write([UInt8](repeating: 0, count: Int(offset - position))) }
+            try out.write(view)
+            view.owner.releasePages(offset: view.offset, count: view.count)
+            position = offset + size
+        }
     }
 
     func signature(_ s: Signature, tensorIndices: [[String: Int32]]) throws(TFLiteError) {

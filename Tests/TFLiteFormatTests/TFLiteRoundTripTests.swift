@@ -71,3 +71,21 @@ struct TFLiteRoundTripTests {
         for t in model.graph.initializers { #expect(t.byteView?.isMapped == true) }
     }
 }
+
+/// Buffers past the 2 GiB flatbuffer limit live after the flatbuffer (`Buffer.offset`/`size`).
+@Suite("TFLite offset buffers")
+struct TFLiteOffsetBufferTests {
+    @Test("a model written with offset-addressed buffers reads back equal")
+    func offsetBuffers() throws {
+        let folder = Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let source = Fixtures.sample("mltk_tflite_micro_speech.tflite")
+        let out = folder.appendingPathComponent("offset.tflite").path
+        let model = try TFLiteReader().read(path: source)
+        try TFLiteWriter(protectedPaths: [source], offsetBuffersAbove: 0).write(model, to: out)
+        let back = try TFLiteReader().read(path: out)
+        #expect(back == model)
+        let size = try FileManager.default.attributesOfItem(atPath: out)[.size] as? Int ?? 0
+        #expect(size > model.graph.initializers.reduce(0) { $0 + $1.byteCount })
+    }
+}
