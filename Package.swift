@@ -28,11 +28,13 @@ let package = Package(
         ),
         .target(name: "ONNXFormat", dependencies: ["ModelIR", "ModelFiles", "CProtobufONNX"]),
         .target(name: "CFlatTFLite", path: "Formats/tflite/CFlatTFLite", publicHeadersPath: "include"),
+        .target(name: "CFlatORT", path: "Formats/ort/CFlatORT", publicHeadersPath: "include"),
+        .target(name: "ORTFormat", dependencies: ["ModelIR", "ModelFiles", "OpSet", "CFlatORT"]),
         .target(name: "Passes", dependencies: ["ModelIR", "OpSet"]),
         .target(name: "TFLiteFormat", dependencies: ["ModelIR", "ModelFiles", "Passes", "CFlatTFLite"]),
 
         // MARK: Library API and CLI
-        .target(name: "ModelConvKit", dependencies: ["ModelIR", "ModelFiles", "OpSet", "Passes", "ONNXFormat", "TFLiteFormat", "Interpreter", "Validation"]),
+        .target(name: "ModelConvKit", dependencies: ["ModelIR", "ModelFiles", "OpSet", "Passes", "ONNXFormat", "TFLiteFormat", "ORTFormat", "Interpreter", "Validation"]),
         .executableTarget(
             name: "modelconv",
             dependencies: [

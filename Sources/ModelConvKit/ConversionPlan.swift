@@ -30,6 +30,8 @@ struct ConversionPlan {
             passes = []
         case (.tflite, .onnx):
             passes = [TFLiteLowering(opset: opset), ONNXExportCleanup()]
+        case (.ort, .onnx):
+            passes = [ORTDetailsRemoval()]
         default:
             throw .unsupported("converting .\(source.rawValue) to .\(target.rawValue) is not supported by this build yet")
         }
@@ -69,5 +71,39 @@ struct ONNXExportCleanup: GraphPass {
         model.graph = g
         model.producerName = "modelconv"
         return true
+    }
+}
+
+/// Makes an ORT model a clean ONNX one: drops the ORT-only node details (since_version, node index,
+/// execution provider) kept in node metadata, and names the graphs (ONNX requires names, ORT has none).
+struct ORTDetailsRemoval: GraphPass {
+    var name: String { "ort-to-onnx-cleanup" }
+
+    func run(_ model: inout Model) throws(PassError) -> Bool {
+        var changed = false
+        func clean(_ g: inout Graph, name: String) {
+            if (g.name ?? "").isEmpty {
+                g.name = name
+                changed = true
+            }
+            for i in g.nodes.indices {
+                let before = g.nodes[i].metadata.count
+                g.nodes[i].metadata.removeAll { $0.key.hasPrefix("ort.") }
+                changed = changed || before != g.nodes[i].metadata.count
+                for a in g.nodes[i].attributes.indices {
+                    switch g.nodes[i].attributes[a].value {
+                    case .graph(var sub):
+                        clean(&sub, name: "\(g.nodes[i].label)_\(g.nodes[i].attributes[a].name)")
+                        g.nodes[i].attributes[a].value = .graph(sub)
+                    case .graphs(var subs):
+                        for j in subs.indices { clean(&subs[j], name: "\(g.nodes[i].label)_\(g.nodes[i].attributes[a].name)_\(j)") }
+                        g.nodes[i].attributes[a].value = .graphs(subs)
+                    default: break
+                    }
+                }
+            }
+        }
+        clean(&model.graph, name: "main")
+        return changed
     }
 }

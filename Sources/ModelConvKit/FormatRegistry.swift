@@ -1,5 +1,6 @@
 import ModelIR
 import ONNXFormat
+import ORTFormat
 import TFLiteFormat
 
 /// Reads one model format into the IR.
@@ -25,7 +26,7 @@ public struct FormatRegistry: Sendable {
     /// Every format this build supports, with default options.
     public static func standard(onnxWrite: ONNXWriteOptions = ONNXWriteOptions()) -> FormatRegistry {
         FormatRegistry(
-            readers: [.onnx: ONNXModelReader(), .tflite: TFLiteModelReader()],
+            readers: [.onnx: ONNXModelReader(), .tflite: TFLiteModelReader(), .ort: ORTModelReader()],
             writers: [.onnx: ONNXModelWriter(options: onnxWrite), .tflite: TFLiteModelWriter()])
     }
 
@@ -102,6 +103,21 @@ extension ModelConvError {
         switch error {
         case .unsupported, .notRepresentable: self = .unsupported(error.description)
         default: self = .input(error.description)
+        }
+    }
+}
+
+// MARK: ORT
+
+/// The ORT reader behind the registry interface.
+public struct ORTModelReader: ModelReading {
+    public init() {}
+    public func read(path: String) throws(ModelConvError) -> Model {
+        do { return try ORTReader().read(path: path) } catch {
+            switch error {
+            case .unsupported: throw .unsupported(error.description)
+            default: throw .input(error.description)
+            }
         }
     }
 }

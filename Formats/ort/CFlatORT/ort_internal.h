@@ -3,6 +3,13 @@
 #ifndef ORT_INTERNAL_H
 #define ORT_INTERNAL_H
 
+// flatbuffers' inline verifier functions change with this macro, and
+// CFlatTFLite (linked into the same binaries) defines it: every source file
+// including flatbuffers must see the same definitions (one definition rule).
+#ifndef FLATBUFFERS_TRACK_VERIFIER_BUFFER_SIZE
+#define FLATBUFFERS_TRACK_VERIFIER_BUFFER_SIZE 1
+#endif
+
 #include <cstdarg>
 #include <cstddef>
 #include <cstdint>
