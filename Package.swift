@@ -50,6 +50,7 @@ let package = Package(
         .testTarget(name: "ModelConvKitTests", dependencies: ["ModelConvKit", "Validation", "ConverterTestSupport"]),
         .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "ONNXFormat", "ModelIR", "ConverterTestSupport"]),
         .testTarget(name: "TFLiteFormatTests", dependencies: ["TFLiteFormat", "ModelIR", "ConverterTestSupport"], exclude: ["Fixtures/make_bad_models.py"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ORTFormatTests", dependencies: ["ORTFormat", "ModelIR", "ConverterTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["modelconv", "ConverterTestSupport"], exclude: ["Snapshots"]),
     ],
     cxxLanguageStandard: .cxx17
