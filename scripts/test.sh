@@ -20,4 +20,5 @@ python3 Tests/interop/external_data_check.py --modelconv "$BIN" || status=1
 python3 Tests/interop/onnx_roundtrip.py --modelconv "$BIN" || status=1
 python3 Tests/interop/tflite_roundtrip.py --modelconv "$BIN" || status=1
 python3 Tests/interop/tflite_to_onnx.py --modelconv "$BIN" || status=1
+python3 Tests/interop/ort_convert.py --modelconv "$BIN" || status=1
 exit $status

@@ -32,6 +32,10 @@ struct ConversionPlan {
             passes = [TFLiteLowering(opset: opset), ONNXExportCleanup()]
         case (.ort, .onnx):
             passes = [ORTDetailsRemoval()]
+        case (.onnx, .ort):
+            passes = [ConstantsToInitializers(), ExpandFunctionOps(), Float16ComputeCasts()]
+        case (.tflite, .ort):
+            passes = [TFLiteLowering(opset: opset), ONNXExportCleanup(), ConstantsToInitializers(), ExpandFunctionOps(), Float16ComputeCasts()]
         default:
             throw .unsupported("converting .\(source.rawValue) to .\(target.rawValue) is not supported by this build yet")
         }
@@ -104,6 +108,14 @@ struct ORTDetailsRemoval: GraphPass {
             }
         }
         clean(&model.graph, name: "main")
+        // Before IR version 4 every initializer must also be a graph input.
+        if let ir = model.irVersion, ir < 4 {
+            let inputs = Set(model.graph.inputs.map(\.name))
+            for t in model.graph.initializers where !inputs.contains(t.name ?? "") {
+                model.graph.inputs.append(ValueInfo(name: t.name ?? "", type: t.valueType))
+                changed = true
+            }
+        }
         return changed
     }
 }

@@ -27,7 +27,7 @@ public struct FormatRegistry: Sendable {
     public static func standard(onnxWrite: ONNXWriteOptions = ONNXWriteOptions()) -> FormatRegistry {
         FormatRegistry(
             readers: [.onnx: ONNXModelReader(), .tflite: TFLiteModelReader(), .ort: ORTModelReader()],
-            writers: [.onnx: ONNXModelWriter(options: onnxWrite), .tflite: TFLiteModelWriter()])
+            writers: [.onnx: ONNXModelWriter(options: onnxWrite), .tflite: TFLiteModelWriter(), .ort: ORTModelWriter()])
     }
 
     /// The reader for `format`, or an unsupported-format error.
@@ -108,6 +108,19 @@ extension ModelConvError {
 }
 
 // MARK: ORT
+
+/// The ORT writer behind the registry interface.
+public struct ORTModelWriter: ModelWriting {
+    public init() {}
+    public func write(_ model: Model, to path: String, protecting inputs: [String]) throws(ModelConvError) {
+        do { try ORTWriter(protectedPaths: inputs).write(model, to: path) } catch {
+            switch error {
+            case .unsupported: throw .unsupported(error.description)
+            default: throw .input(error.description)
+            }
+        }
+    }
+}
 
 /// The ORT reader behind the registry interface.
 public struct ORTModelReader: ModelReading {

@@ -6,6 +6,8 @@ public struct OperatorSignature: Hashable, Sendable {
     /// One formal input or output.
     public struct Formal: Hashable, Sendable {
         public enum Option: Hashable, Sendable { case single, optional, variadic }
+        /// The parameter's name in the schema (`X`, `shape`, …).
+        public var name: String
         /// The type-constraint name (`T`, `T1`, …) or a fixed type (`tensor(int64)`).
         public var typeString: String
         public var option: Option
@@ -23,6 +25,11 @@ public struct OperatorSignature: Hashable, Sendable {
     public var outputs: [Formal]
     /// Attribute names and kinds.
     public var attributes: [String: Attribute.Kind]
+    /// Type constraints that admit exactly one type (`T1` → `tensor(int64)`).
+    public var singleTypeConstraints: [String: String] = [:]
+
+    /// Whether a formal's type string names a type constraint (`T`) rather than a fixed type (`tensor(int64)`).
+    public static func isConstraint(_ typeString: String) -> Bool { !typeString.contains("(") }
 
     /// `domain:name:since_version`, the id ONNX Runtime uses for an operator version.
     public var opID: String { "\(domain):\(name):\(sinceVersion)" }
@@ -49,12 +56,13 @@ public struct ONNXOperators: Sendable {
         var out: [String: [OperatorSignature]] = [:]
         for row in rows {
             let f = row.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-            guard f.count == 10, let since = Int(f[2]), let minIn = Int(f[3]), let maxIn = Int(f[4]),
+            guard f.count >= 10, let since = Int(f[2]), let minIn = Int(f[3]), let maxIn = Int(f[4]),
                   let minOut = Int(f[5]), let maxOut = Int(f[6]) else { continue }
             let sig = OperatorSignature(
                 domain: f[0], name: f[1], sinceVersion: since, minInputs: minIn, maxInputs: maxIn < 0 ? nil : maxIn,
                 minOutputs: minOut, maxOutputs: maxOut < 0 ? nil : maxOut,
-                inputs: Self.formals(f[7]), outputs: Self.formals(f[8]), attributes: Self.attributes(f[9]))
+                inputs: Self.formals(f[7]), outputs: Self.formals(f[8]), attributes: Self.attributes(f[9]),
+                singleTypeConstraints: f.count > 10 ? Self.pairs(f[10]) : [:])
             out["\(sig.domain)|\(sig.name)", default: []].append(sig)
         }
         for k in out.keys { out[k]!.sort { $0.sinceVersion < $1.sinceVersion } }
@@ -75,15 +83,24 @@ public struct ONNXOperators: Sendable {
     private static func formals(_ s: String) -> [OperatorSignature.Formal] {
         guard !s.isEmpty else { return [] }
         return s.split(separator: ",").compactMap { item in
-            guard let colon = item.lastIndex(of: ":") else { return nil }
+            guard let last = item.lastIndex(of: ":"), let first = item.firstIndex(of: ":"), first < last else { return nil }
             let option: OperatorSignature.Formal.Option
-            switch item[item.index(after: colon)...] {
+            switch item[item.index(after: last)...] {
             case "o": option = .optional
             case "v": option = .variadic
             default: option = .single
             }
-            return .init(typeString: String(item[..<colon]), option: option)
+            return .init(name: String(item[..<first]), typeString: String(item[item.index(after: first)..<last]), option: option)
         }
+    }
+
+    private static func pairs(_ s: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for item in s.split(separator: ",") {
+            let kv = item.split(separator: "=", maxSplits: 1)
+            if kv.count == 2 { out[String(kv[0])] = String(kv[1]) }
+        }
+        return out
     }
 
     private static func attributes(_ s: String) -> [String: Attribute.Kind] {

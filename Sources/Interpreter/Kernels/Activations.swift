@@ -122,7 +122,8 @@ extension ActivationKernels {
 
     /// x · max(0, min(1, x/6 + 1/2)).
     struct HardSwish: RealFunction {
-        func callAsFunction<T: Real>(_ x: T) -> T { x * Swift.max(0, Swift.min(1, x / 6 + 0.5)) }
+        /// The arithmetic of ONNX's function definition: x * HardSigmoid(x; alpha = 1/6 as float, beta = 0.5).
+        func callAsFunction<T: Real>(_ x: T) -> T { x * Swift.max(0, Swift.min(1, T(Double(Float(1.0 / 6.0))) * x + T(0.5))) }
     }
 
     /// ln(1 + eˣ), evaluated without overflow.
