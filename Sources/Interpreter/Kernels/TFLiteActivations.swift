@@ -124,7 +124,7 @@ enum TFLiteActivationKernels {
             let dequantized = input.scale * Float(v - input.zeroPoint)
             let rescaled = (f(dequantized) * inverseScale).rounded()
             let q = rescaled + Float(output.zeroPoint)
-            let quantized = q.isFinite ? Int32(max(min(q, 2147483520), -2147483648)) : (q > 0 ? Int32.max : Int32.min)
+            let quantized = TFLiteInts.saturating(Double(q))
             return TFLiteInts.clamp(quantized, lo, hi)
         }
     }

@@ -1,7 +1,7 @@
 import ModelIR
 
 /// TFLite CONV_2D and DEPTHWISE_CONV_2D as the reference kernels compute them: float, and int8/uint8
-/// (fixed-point per-channel requantization) or int16 (double-scale requantization) quantized.
+/// or 16x8 quantized with per-channel fixed-point requantization.
 enum TFLiteConvKernels {
     static var table: [String: Kernel] {
         [
@@ -74,7 +74,8 @@ enum TFLiteConvKernels {
                 let c = spec.outC
                 for i in acc.indices { acc[i] += bs[i % c] }
             }
-            let rq = try Requantizer(call, input: inQ, filter: wQ, output: outQ, channels: spec.outC, type: type)
+            let scaling: Scaling = type == .int16 ? .fixedPoint64 : .fixedPoint
+            let rq = try Requantizer(call, input: inQ, filter: wQ, output: outQ, channels: spec.outC, type: type, scaling: scaling)
             var out = [Int32](repeating: 0, count: acc.count)
             let c = spec.outC
             for i in acc.indices { out[i] = rq.apply(acc[i], channel: i % c) }
@@ -86,18 +87,27 @@ enum TFLiteConvKernels {
 
     // MARK: Requantization
 
-    /// Turns accumulators into outputs: per-channel `MultiplyByQuantizedMultiplier` for 8-bit
-    /// types, `round(acc * scale)` in double for int16 (as the reference kernels do).
+    /// How accumulators are scaled to the output.
+    enum Scaling {
+        /// 32-bit `MultiplyByQuantizedMultiplier` (8-bit convolutions).
+        case fixedPoint
+        /// 64-bit `MultiplyByQuantizedMultiplier` (16x8 convolutions).
+        case fixedPoint64
+        /// `round(acc * scale)` in double (fully connected).
+        case double
+    }
+
+    /// Turns accumulators into outputs with per-channel scales, as the reference kernels do.
     struct Requantizer {
         var multipliers: [Int32] = []
         var shifts: [Int] = []
         var scales: [Double] = []
-        var useDouble: Bool
+        var scaling: Scaling
         var zeroPoint: Int32
         var lo: Int32, hi: Int32
 
         init(_ call: KernelCall, input: TFLiteQuant, filter: TFLiteQuant, output: TFLiteQuant, channels: Int, type: DataType,
-             fixedPoint: Bool = true) throws(InterpreterError) {
+             scaling: Scaling) throws(InterpreterError) {
             guard filter.scales.count == 1 || filter.scales.count == channels else {
                 throw call.invalid("filter has \(filter.scales.count) scales for \(channels) output channels")
             }
@@ -109,7 +119,7 @@ enum TFLiteConvKernels {
                 multipliers.append(q.multiplier)
                 shifts.append(q.shift)
             }
-            useDouble = type == .int16 || !fixedPoint
+            self.scaling = scaling
             zeroPoint = output.zeroPoint
             (lo, hi) = try call.quantizedActivationRange(output, type: type)
         }
@@ -117,10 +127,13 @@ enum TFLiteConvKernels {
         @inline(__always)
         func apply(_ acc: Int64, channel c: Int) -> Int32 {
             let scaled: Int32
-            if useDouble {
+            switch scaling {
+            case .double:
                 let r = (Double(acc) * scales[c]).rounded()
-                scaled = Int32(max(min(r, 2147483647), -2147483648))
-            } else {
+                scaled = TFLiteInts.saturating(r)
+            case .fixedPoint64:
+                scaled = TFLiteFixedPoint.multiply(acc, by: multipliers[c], shift: shifts[c])
+            case .fixedPoint:
                 scaled = TFLiteFixedPoint.multiply(Int32(truncatingIfNeeded: acc), by: multipliers[c], shift: shifts[c])
             }
             return TFLiteInts.clamp(scaled &+ zeroPoint, lo, hi)

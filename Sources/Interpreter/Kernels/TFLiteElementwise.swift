@@ -128,7 +128,7 @@ enum TFLiteElementwiseKernels {
         case .int8, .uint8, .int16:
             let qi = try call.tflQuant(input: 0), qo = try call.tflQuant(output: 0)
             guard let (tmin, tmax) = TFLiteFixedPoint.range(of: x.dataType) else { throw call.unsupported(x.dataType) }
-            let quantize = { (f: Float) -> Int32 in qo.zeroPoint &+ Int32(clamping: Int64((f / qo.scale).rounded())) }
+            let quantize = { (f: Float) -> Int32 in qo.zeroPoint &+ TFLiteInts.saturating(Double((f / qo.scale).rounded())) }
             let qlo = max(tmin, quantize(lo))
             let qhi = hi == .infinity ? tmax : min(tmax, quantize(hi))
             let m = TFLiteFixedPoint.quantizeMultiplier(Double(qi.scale / qo.scale))

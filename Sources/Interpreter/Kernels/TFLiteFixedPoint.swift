@@ -68,6 +68,16 @@ public enum TFLiteFixedPoint {
         return roundingDivideByPOT(roundingDoublingHighMul(x &* (Int32(1) << left), multiplier), right)
     }
 
+    /// The 64-bit-input `MultiplyByQuantizedMultiplier` (16x8 kernels): the multiplier reduced to
+    /// 16 bits, one rounding shift.
+    @inline(__always)
+    public static func multiply(_ x: Int64, by multiplier: Int32, shift: Int) -> Int32 {
+        let reduced = multiplier < 0x7FFF_0000 ? (Int64(multiplier) + (1 << 15)) >> 16 : 0x7FFF
+        let totalShift = min(max(15 - shift, 1), 63)
+        let r = (x &* reduced &+ (Int64(1) << (totalShift - 1))) >> totalShift
+        return Int32(truncatingIfNeeded: r)
+    }
+
     /// `MultiplyByQuantizedMultiplierGreaterThanOne`: a left shift, then the doubling high multiply.
     @inline(__always)
     public static func multiplyGreaterThanOne(_ x: Int32, by multiplier: Int32, leftShift: Int) -> Int32 {
@@ -199,7 +209,10 @@ public enum TFLiteFixedPoint {
     /// `CalculateActivationRangeQuantized`: the clamp range of a fused activation on a quantized output.
     public static func activationRange(_ activation: Int, scale: Float, zeroPoint: Int32, type: DataType) -> (min: Int32, max: Int32)? {
         guard let (qmin, qmax) = range(of: type) else { return nil }
-        let quantize = { (f: Float) -> Int32 in zeroPoint &+ Int32(clamping: Int64((f / scale).rounded())) }
+        let quantize = { (f: Float) -> Int32 in
+            let q = (f / scale).rounded()
+            return zeroPoint &+ (q.isNaN ? 0 : Int32(max(min(Double(q), 2147483647), -2147483648)))
+        }
         switch activation {
         case 0: return (qmin, qmax)
         case 1: return (max(qmin, quantize(0)), qmax)

@@ -54,7 +54,7 @@ enum TFLiteFullyConnectedKernels {
             let ws = try TFLiteInts.values(w, call).map { Int64($0) - (perChannel ? 0 : Int64(wQ.zeroPoint)) }
             let bs = bias?.int64s
             let rq = try TFLiteConvKernels.Requantizer(call, input: inQ, filter: wQ, output: outQ, channels: units, type: outType,
-                                                       fixedPoint: false)
+                                                       scaling: .double)
             var y = [Int32](repeating: 0, count: rows * units)
             xs.withUnsafeBufferPointer { xp in
                 ws.withUnsafeBufferPointer { wp in

@@ -147,7 +147,8 @@ enum TFLitePoolKernels {
 
     // MARK: RESIZE_BILINEAR
 
-    /// Bilinear resize of NHWC to the size in input 1 (TFLite's extrapolating corner handling kept).
+    /// Bilinear resize of NHWC to the size in input 1 (TFLite's extrapolating corner handling kept):
+    /// float math for float and uint8, 10-bit fixed point for int8 and int16.
     static let resizeBilinear: Kernel = { call throws(InterpreterError) in
         let x = try call.tensor(0)
         let size = try call.tflInts(1)
@@ -160,8 +161,10 @@ enum TFLitePoolKernels {
         let shape = [n, oh, ow, c]
         func at(_ b: Int, _ y: Int, _ xx: Int, _ ch: Int) -> Int { ((b * ih + y) * iw + xx) * c + ch }
         switch x.dataType {
-        case .float, .float16:
-            let xs = try TFLiteFloats.values(x, call)
+        case .float, .float16, .uint8:
+            // uint8 takes the float path too, rounding by adding 0.5 before truncation.
+            let xs = x.dataType == .uint8 ? try TFLiteInts.values(x, call).map { Float($0) } : try TFLiteFloats.values(x, call)
+            let roundingOffset: Float = x.dataType == .uint8 ? 0.5 : 0
             var hs = Float(ih) / Float(oh), ws = Float(iw) / Float(ow)
             if align && oh > 1 { hs = Float(ih - 1) / Float(oh - 1) }
             if align && ow > 1 { ws = Float(iw - 1) / Float(ow - 1) }
@@ -180,14 +183,17 @@ enum TFLitePoolKernels {
                         let dx = fx - Float(x0)
                         for ch in 0..<c {
                             y[o] = xs[at(b, y0, x0, ch)] * (1 - dy) * (1 - dx) + xs[at(b, y1, x0, ch)] * dy * (1 - dx)
-                                + xs[at(b, y0, x1, ch)] * (1 - dy) * dx + xs[at(b, y1, x1, ch)] * dy * dx
+                                + xs[at(b, y0, x1, ch)] * (1 - dy) * dx + xs[at(b, y1, x1, ch)] * dy * dx + roundingOffset
                             o += 1
                         }
                     }
                 }
             }
+            if x.dataType == .uint8 {
+                return [.tensor(TFLiteInts.array(y.map { Int32(min(max($0, 0), 255)) }, type: .uint8, shape: shape))]
+            }
             return [.tensor(NDArray(shape: shape, floats: y))]
-        case .int8, .uint8, .int16:
+        case .int8, .int16:
             let xs = try TFLiteInts.values(x, call)
             let one: Int64 = 1 << 10
             var hs = (one * Int64(ih) + Int64(oh / 2)) / Int64(oh), ws = (one * Int64(iw) + Int64(ow / 2)) / Int64(ow)

@@ -30,11 +30,11 @@ enum TFLiteQuantizeKernels {
                 for i in xs.indices {
                     let c = channel(i)
                     let zp = Int32(clamping: c < q.zeroPoints.count ? q.zeroPoints[c] : 0)
-                    y[i] = TFLiteInts.clamp(roundToInt32(Double((xs[i] / q.scales[c]).rounded())) &+ zp, lo, hi)
+                    y[i] = TFLiteInts.clamp(TFLiteInts.saturating(Double((xs[i] / q.scales[c]).rounded())) &+ zp, lo, hi)
                 }
             } else {
                 for i in xs.indices {
-                    y[i] = TFLiteInts.clamp(roundToInt32(Double((xs[i] / outQ.scale).rounded())) &+ outQ.zeroPoint, lo, hi)
+                    y[i] = TFLiteInts.clamp(TFLiteInts.saturating(Double((xs[i] / outQ.scale).rounded())) &+ outQ.zeroPoint, lo, hi)
                 }
             }
             return [.tensor(TFLiteInts.array(y, type: outType, shape: x.shape))]
@@ -48,12 +48,6 @@ enum TFLiteQuantizeKernels {
         default:
             throw call.unsupported(x.dataType)
         }
-    }
-
-    /// A rounded double as Int32, saturating (C's conversion is undefined out of range).
-    static func roundToInt32(_ d: Double) -> Int32 {
-        guard d.isFinite else { return d > 0 ? Int32.max : (d < 0 ? Int32.min : 0) }
-        return Int32(max(min(d, 2147483647), -2147483648))
     }
 
     /// For per-channel parameters along `axis` of an array of `shape`, a map from flat index to channel.

@@ -183,7 +183,7 @@ enum TFLiteShapeKernels {
                       let (lo, hi) = TFLiteFixedPoint.range(of: p.dataType) else { continue }
                 let scale = q.scale * (1 / outQ.scale), bias = -Float(q.zeroPoint) * scale
                 let v = try TFLiteInts.values(p, call).map { v in
-                    TFLiteInts.clamp(Int32(max(min((Float(v) * scale + bias).rounded(), 2e9), -2e9)) + outQ.zeroPoint, lo, hi)
+                    TFLiteInts.clamp(TFLiteInts.saturating(Double((Float(v) * scale + bias).rounded())) &+ outQ.zeroPoint, lo, hi)
                 }
                 parts[i] = TFLiteInts.array(v, type: p.dataType, shape: p.shape)
             }

@@ -99,6 +99,13 @@ enum TFLiteInts {
     /// C++ `std::min(std::max(v, lo), hi)`.
     @inline(__always)
     static func clamp(_ v: Int32, _ lo: Int32, _ hi: Int32) -> Int32 { min(max(v, lo), hi) }
+
+    /// A (rounded) real value as Int32, saturating; NaN becomes 0 (C's conversion is undefined there).
+    @inline(__always)
+    static func saturating(_ d: Double) -> Int32 {
+        guard !d.isNaN else { return 0 }
+        return Int32(max(min(d, 2147483647), -2147483648))
+    }
 }
 
 // MARK: Float helpers
