@@ -55,8 +55,12 @@ enum TFLiteConvKernels {
         if let bias, bias.count != spec.outC { throw call.invalid("bias has \(bias.count) elements, expected \(spec.outC)") }
         switch x.dataType {
         case .float, .float16:
-            let xs = try TFLiteFloats.values(x, call), ws = try TFLiteFloats.values(w, call)
+            let xs = try TFLiteFloats.values(x, call)
             let bs = try bias.map { b throws(InterpreterError) in try TFLiteFloats.values(b, call) }
+            if w.dataType == .int8 {
+                return NDArray(shape: spec.outputShape, floats: try TFLiteHybrid.conv(call, spec, x: xs, w: w, bias: bs))
+            }
+            let ws = try TFLiteFloats.values(w, call)
             let (lo, hi) = try call.floatActivationRange()
             var y = spec.depthMultiplier > 0 ? depthwiseFloat(spec, xs, ws) : convFloat(spec, xs, ws)
             let c = spec.outC

@@ -29,9 +29,13 @@ enum TFLiteFullyConnectedKernels {
         if let bias, bias.count != units { throw call.invalid("bias has \(bias.count) elements, expected \(units)") }
         switch x.dataType {
         case .float, .float16:
-            let xs = try TFLiteFloats.values(x, call), ws = try TFLiteFloats.values(w, call)
-            guard w.dataType == .float || w.dataType == .float16 else { throw call.unsupported(w.dataType) }
+            let xs = try TFLiteFloats.values(x, call)
             let bs = try bias.map { b throws(InterpreterError) in try TFLiteFloats.values(b, call) }
+            if w.dataType == .int8 || w.dataType == .uint8 {
+                let y = try TFLiteHybrid.fullyConnected(call, x: xs, w: w, bias: bs, rows: rows, units: units, depth: depth)
+                return [.tensor(NDArray(shape: shape, floats: y))]
+            }
+            let ws = try TFLiteFloats.values(w, call)
             let (lo, hi) = try call.floatActivationRange()
             var y = [Float](repeating: 0, count: rows * units)
             xs.withUnsafeBufferPointer { xp in
