@@ -40,6 +40,10 @@ enum TFLiteActivationKernels {
                 for c in 0..<depth { y[base + c] /= sum }
             }
             return [.tensor(NDArray(shape: x.shape, floats: y))]
+        case .int16:
+            let inQ = try call.tflQuant(input: 0)
+            let y = Int16Softmax(inputScale: inQ.scale, beta: beta).apply(try TFLiteInts.values(x, call), depth: depth)
+            return [.tensor(TFLiteInts.array(y, type: .int16, shape: x.shape))]
         case .int8, .uint8:
             let outType = call.tflOutputType(fallback: x.dataType)
             guard let (omin, omax) = TFLiteFixedPoint.range(of: outType), outType != .int32 else { throw call.unsupported(outType) }
@@ -88,6 +92,71 @@ enum TFLiteActivationKernels {
         return y
     }
 
+    /// The reference int16 softmax: `exp` and `1 / (1 + x)` from 513-entry interpolated tables.
+    struct Int16Softmax {
+        var expTable: [Int16], reciprocalTable: [Int16]
+        var multiplier: Int32, shift: Int
+
+        init(inputScale: Float, beta: Float) {
+            let range = 65535.0
+            expTable = Self.table(inputScale: 10 / range, inputZeroPoint: 32767, outputScale: 2 / range) { Foundation.exp($0) }
+            reciprocalTable = Self.table(inputScale: 1 / range, inputZeroPoint: -32768, outputScale: 2 / range) { 1 / (1 + $0) }
+            (multiplier, shift) = TFLiteFixedPoint.quantizeMultiplier(Double(inputScale * beta) / (10.0 / 65535.0))
+        }
+
+        /// `LUTPopulate<int16_t>` in double: 512 samples corrected by half their midpoint error, plus the end point.
+        static func table(inputScale: Double, inputZeroPoint: Int, outputScale: Double, _ f: (Double) -> Double) -> [Int16] {
+            let inMin = inputScale * Double(-32768 - inputZeroPoint), inMax = inputScale * Double(32767 - inputZeroPoint)
+            let outMin = outputScale * -32768.0, outMax = outputScale * 32767.0
+            let step = (inMax - inMin) / 512, half = step / 2
+            let inverse = 65536.0 / (outMax - outMin)
+            func clamp(_ v: Double) -> Int16 { Int16(min(max(v, -32768), 32767)) }
+            var lut = (0..<512).map { i -> Int16 in
+                let v = f(inMin + Double(i) * step), mid = f(inMin + Double(i) * step + half), next = f(inMin + Double(i + 1) * step)
+                let sample = (v * inverse).rounded()
+                let interpolated = ((next * inverse + (v * inverse).rounded()) / 2).rounded()
+                let bias = ((interpolated - (mid * inverse).rounded()) / 2).rounded()
+                return clamp(sample - bias)
+            }
+            lut.append(clamp((f(inMax) * inverse).rounded()))
+            return lut
+        }
+
+        /// `LUTLookup`: the high 9 bits index the table, the low 7 interpolate.
+        static func lookup(_ v: Int16, _ lut: [Int16]) -> Int16 {
+            let index = 256 + Int(v >> 7)
+            let base = Int32(lut[index]), slope = Int32(lut[index + 1]) - base
+            return Int16(truncatingIfNeeded: base + ((slope * Int32(v & 0x7f) + 64) >> 7))
+        }
+
+        func apply(_ xs: [Int32], depth: Int) -> [Int32] {
+            var y = [Int32](repeating: 0, count: xs.count)
+            for r in 0..<(xs.count / depth) {
+                let base = r * depth
+                var maxIn = Int32.min
+                for c in 0..<depth { maxIn = max(maxIn, xs[base + c]) }
+                var exps = [Int32](repeating: 0, count: depth)
+                var sum: Int32 = 0
+                for c in 0..<depth {
+                    let scaled = TFLiteFixedPoint.multiply(xs[base + c] - maxIn, by: multiplier, shift: shift)
+                    exps[c] = Int32(Self.lookup(Int16(TFLiteInts.clamp(scaled &+ 32767, -32768, 32767)), expTable))
+                    sum &+= exps[c]
+                }
+                let headroomPlusOne = UInt32(bitPattern: sum).leadingZeroBitCount
+                let shifted = ((Int64(sum) << max(headroomPlusOne - 1, 0)) + (1 << 13)) >> 14
+                let symmetric = TFLiteInts.clamp(Int32(truncatingIfNeeded: shifted) - ((1 << 15) + (1 << 16)), -32768, 32767)
+                let reciprocal = Int64(Self.lookup(Int16(symmetric), reciprocalTable))
+                let rightShift = 31 - headroomPlusOne
+                let round: Int64 = rightShift > 0 ? 1 << (rightShift - 1) : 0
+                for c in 0..<depth {
+                    let v = (Int64(exps[c]) * reciprocal + round) >> max(rightShift, 0)
+                    y[base + c] = Int32(min(max(v, 0), 32767))
+                }
+            }
+            return y
+        }
+    }
+
     // MARK: LOGISTIC / TANH
 
     /// Float logistic/tanh; 8-bit inputs through the 256-entry table TFLite fills from float math.
@@ -111,6 +180,16 @@ enum TFLiteActivationKernels {
             let lo: Int32 = x.dataType == .int8 ? -128 : 0
             let y = try TFLiteInts.values(x, call).map { table[Int($0 - lo)] }
             return TFLiteInts.array(y, type: x.dataType, shape: x.shape)
+        case .int16:
+            // TFLite interpolates a fixed 256-entry sigmoid table here; exact float math rounded to the
+            // output scale stays within one step of it.
+            let inQ = try call.tflQuant(input: 0), outQ = try call.tflQuant(output: 0)
+            let y = try TFLiteInts.values(x, call).map { v -> Int32 in
+                let r = Double(inQ.scale) * Double(v - inQ.zeroPoint)
+                let f = tanh ? Foundation.tanh(r) : 1 / (1 + Foundation.exp(-r))
+                return TFLiteInts.clamp(TFLiteInts.saturating((f / Double(outQ.scale)).rounded()) &+ outQ.zeroPoint, -32768, 32767)
+            }
+            return TFLiteInts.array(y, type: .int16, shape: x.shape)
         default:
             throw call.unsupported(x.dataType)
         }

@@ -123,6 +123,13 @@ enum TFLitePoolKernels {
             for i in xs.indices { sums[outIndex(i)] += xs[i] }
             if n > 0 { for i in sums.indices { sums[i] /= Float(n) } }
             return [.tensor(NDArray(shape: outShape, floats: sums))]
+        case .int32, .int64:
+            let xs = x.int64s
+            var sums = [Int64](repeating: 0, count: outCount)
+            for i in xs.indices { sums[outIndex(i)] &+= xs[i] }
+            if n > 0 { for i in sums.indices { sums[i] /= Int64(n) } }
+            let storage: NDArray.Storage = x.dataType == .int32 ? .int32(sums.map { Int32(truncatingIfNeeded: $0) }) : .int64(sums)
+            return [.tensor(NDArray(dataType: x.dataType, shape: outShape, storage: storage))]
         case .int8, .uint8, .int16:
             let xs = try TFLiteInts.values(x, call)
             let inQ = try call.tflQuant(input: 0), outQ = try call.tflQuant(output: 0)
