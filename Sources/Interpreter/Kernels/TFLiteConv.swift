@@ -57,7 +57,7 @@ enum TFLiteConvKernels {
         case .float, .float16:
             let xs = try TFLiteFloats.values(x, call)
             let bs = try bias.map { b throws(InterpreterError) in try TFLiteFloats.values(b, call) }
-            if w.dataType == .int8 {
+            if w.dataType == .int8 || w.dataType == .int4 {
                 return NDArray(shape: spec.outputShape, floats: try TFLiteHybrid.conv(call, spec, x: xs, w: w, bias: bs))
             }
             let ws = try TFLiteFloats.values(w, call)

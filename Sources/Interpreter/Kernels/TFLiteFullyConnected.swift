@@ -31,7 +31,7 @@ enum TFLiteFullyConnectedKernels {
         case .float, .float16:
             let xs = try TFLiteFloats.values(x, call)
             let bs = try bias.map { b throws(InterpreterError) in try TFLiteFloats.values(b, call) }
-            if w.dataType == .int8 || w.dataType == .uint8 {
+            if w.dataType == .int8 || w.dataType == .uint8 || w.dataType == .int4 {
                 let y = try TFLiteHybrid.fullyConnected(call, x: xs, w: w, bias: bs, rows: rows, units: units, depth: depth)
                 return [.tensor(NDArray(shape: shape, floats: y))]
             }

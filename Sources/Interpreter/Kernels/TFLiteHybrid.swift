@@ -86,7 +86,7 @@ enum TFLiteHybrid {
     /// (`HybridConvPerChannel`), per-tensor weights symmetrically (`HybridConv`).
     static func conv(_ call: KernelCall, _ spec: TFLiteConvKernels.ConvSpec, x: [Float], w: NDArray, bias: [Float]?) throws(InterpreterError) -> [Float] {
         let wQ = try call.tflQuant(input: 1)
-        guard w.dataType == .int8 else { throw call.unsupported(w.dataType) }
+        guard w.dataType == .int8 || w.dataType == .int4 else { throw call.unsupported(w.dataType) }
         let channels = spec.outC
         let scales = wQ.scales.count == channels ? wQ.scales : [Float](repeating: wQ.scale, count: channels)
         let perChannel = spec.depthMultiplier > 0 || (wQ.scales.count > 1 && wQ.scales.contains { $0 != wQ.scales[0] })
