@@ -9,16 +9,23 @@ public struct Interpreter: Sendable {
     let quantization: [String: QuantParams]
     /// The main graph's initializers, decoded once.
     private let constants: ConstantCache
+    /// Declared element type of every tensor value that has one, by name (all graphs).
+    let elementTypes: [String: DataType]
 
     public init(model: Model, kernels: KernelTable = .standard) {
         self.model = model
         self.kernels = kernels
         var q: [String: QuantParams] = [:]
+        var types: [String: DataType] = [:]
         for g in [model.graph] + model.subgraphs {
-            for v in g.valueInfos + g.inputs + g.outputs { if let p = v.quantization { q[v.name] = p } }
+            for v in g.valueInfos + g.inputs + g.outputs {
+                if let p = v.quantization { q[v.name] = p }
+                if let t = v.type?.tensorType?.elementType { types[v.name] = t }
+            }
         }
         self.quantization = q
         self.constants = ConstantCache()
+        self.elementTypes = types
     }
 
     /// Whether every node of the model (all graphs) has a kernel in `kernels`.
@@ -104,7 +111,10 @@ public struct Interpreter: Sendable {
             }
             let quantization = self.quantization
             call.quantization = { quantization[$0] }
+            let elementTypes = self.elementTypes
+            call.elementType = { elementTypes[$0] }
             call.indexedGraphs = model.subgraphs
+            call.state = scope.state
             let outputs = try kernel(call)
             guard outputs.count >= node.outputs.filter({ !$0.isEmpty }).count || outputs.count >= node.outputs.count else {
                 throw .invalidModel(reason: "kernel for \(node.opType) returned \(outputs.count) outputs, node '\(node.label)' expects \(node.outputs.count)")
@@ -112,7 +122,7 @@ public struct Interpreter: Sendable {
             return outputs
         }
         if let function = model.functions.first(where: { ($0.domain ?? "") == domain && $0.name == node.opType }) {
-            return try call(function, node: node, inputs: inputs)
+            return try call(function, node: node, inputs: inputs, state: scope.state)
         }
         throw .unsupportedOp(op: node.opType, domain: domain, node: node.label)
     }
@@ -126,8 +136,8 @@ public struct Interpreter: Sendable {
     }
 
     /// Inlines a model-local function: binds inputs, resolves attribute references, runs the body.
-    func call(_ function: Function, node: Node, inputs: [RuntimeValue?]) throws(InterpreterError) -> [RuntimeValue] {
-        let scope = Scope(parent: nil)
+    func call(_ function: Function, node: Node, inputs: [RuntimeValue?], state: RunState) throws(InterpreterError) -> [RuntimeValue] {
+        let scope = Scope(parent: nil, state: state)
         for (name, value) in zip(function.inputs, inputs) where !name.isEmpty {
             if let value { scope.values[name] = value }
         }
@@ -160,10 +170,29 @@ public struct Interpreter: Sendable {
 final class Scope: @unchecked Sendable {
     var values: [String: RuntimeValue] = [:]
     let parent: Scope?
+    /// State shared by every kernel of one run (inherited from the parent scope).
+    let state: RunState
 
-    init(parent: Scope?) { self.parent = parent }
+    init(parent: Scope?, state: RunState? = nil) {
+        self.parent = parent
+        self.state = state ?? parent?.state ?? RunState()
+    }
 
     func lookup(_ name: String) -> RuntimeValue? { values[name] ?? parent?.lookup(name) }
+}
+
+/// Mutable state that the kernels of one run share, e.g. TFLite resource variables.
+///
+/// A run is sequential, so kernels read and write it without locking; a new run starts empty.
+public final class RunState: @unchecked Sendable {
+    /// Resource values by key (e.g. TFLite variables by resource id).
+    public var resources: [String: RuntimeValue] = [:]
+    /// Resource ids handed out, by resource name.
+    public var resourceIds: [String: Int32] = [:]
+    /// Keys of things done once per run (e.g. TFLite CALL_ONCE subgraphs).
+    public var done: Set<String> = []
+
+    public init() {}
 }
 
 /// Records the order values were computed in.

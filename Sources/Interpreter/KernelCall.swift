@@ -13,6 +13,10 @@ public struct KernelCall: Sendable {
     public var quantization: @Sendable (String) -> QuantParams? = { _ in nil }
     /// The model's graphs called by index (TFLite subgraphs), for kernels like WHILE and IF.
     public var indexedGraphs: [Graph] = []
+    /// The declared element type of a value, when its type is known.
+    public var elementType: @Sendable (String) -> DataType? = { _ in nil }
+    /// State shared by the kernels of the current run (TFLite resource variables, CALL_ONCE).
+    public var state = RunState()
 
     public var label: String { node.label }
 
@@ -26,6 +30,12 @@ public struct KernelCall: Sendable {
     public func outputQuantization(_ i: Int) -> QuantParams? {
         guard i < node.outputs.count, let q = quantization(node.outputs[i]), !q.scales.isEmpty else { return nil }
         return q
+    }
+
+    /// The declared element type of output `i`, when known.
+    public func outputElementType(_ i: Int) -> DataType? {
+        guard i < node.outputs.count else { return nil }
+        return elementType(node.outputs[i])
     }
 
     // MARK: Inputs

@@ -43,6 +43,14 @@ enum KernelFamilies {
             LinearAlgebraKernels.table,
             DetectionKernels.table,
             GridSampleKernels.table,
+            TFLiteConvKernels.table,
+            TFLiteFullyConnectedKernels.table,
+            TFLitePoolKernels.table,
+            TFLiteElementwiseKernels.table,
+            TFLiteActivationKernels.table,
+            TFLiteQuantizeKernels.table,
+            TFLiteShapeKernels.table,
+            TFLiteVariableKernels.table,
         ]
     }
 }
