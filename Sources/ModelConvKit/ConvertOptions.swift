@@ -6,6 +6,8 @@ public struct ConvertOptions: Sendable {
     public var validate: Bool
     /// Inputs of the validation run (generated when not given).
     public var inputs: InputOptions
+    /// Allowed distance of quantized outputs in the validation, in quantization steps.
+    public var quantizedSteps: Double = 1
 
     public init(opset: Int = 17, validate: Bool = true, inputs: InputOptions = InputOptions()) {
         self.opset = opset

@@ -60,7 +60,7 @@ public struct ModelConverter: Sendable {
         report.transposesLeft = readBack.graph.nodes.filter { $0.opType == "Transpose" && $0.normalizedDomain.isEmpty }.count
         if options.validate && !applied.isEmpty {
             let validation = try validate(reference: model, referenceName: input, candidate: readBack, candidateName: output,
-                                          inputs: options.inputs)
+                                          inputs: options.inputs, quantizedSteps: options.quantizedSteps)
             report.validation = validation
             report.seconds = Date().timeIntervalSince(start)
             guard validation.passed else {

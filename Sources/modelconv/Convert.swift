@@ -36,6 +36,9 @@ struct Convert: ParsableCommand {
     @Flag(help: "Skip the numeric validation of the result.")
     var noValidate = false
 
+    @Option(help: "Allowed distance of quantized outputs in the validation, in quantization steps.")
+    var steps: Double = 1
+
     @OptionGroup var inputs: InputArguments
 
     @Flag(help: "Print the report as JSON.")
@@ -46,7 +49,8 @@ struct Convert: ParsableCommand {
         try runReportingErrors { () throws(ModelConvError) in
             let writeOptions = ONNXWriteOptions(externalData: externalData, externalDataThreshold: externalDataThreshold)
             let converter = ModelConverter(registry: .standard(onnxWrite: writeOptions))
-            let options = ConvertOptions(opset: opset, validate: !noValidate, inputs: inputOptions)
+            var options = ConvertOptions(opset: opset, validate: !noValidate, inputs: inputOptions)
+            options.quantizedSteps = steps
             let report = try converter.convert(input: input, output: output, options: options)
             FileHandleWriter.writeStdout(json ? report.renderJSON() : report.renderText())
         }

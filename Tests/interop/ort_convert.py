@@ -96,7 +96,10 @@ def main():
         rows.append((kind, mid, "PASS" if ok else ("KNOWN" if known else "FAIL"), f"{worst:.3g}", note))
 
     def convert(src, dst, refs_path):
-        r = subprocess.run([args.modelconv, "convert", str(src), str(dst), "--inputs", str(refs_path)], capture_output=True, text=True)
+        # TFLite sources: the runtimes judge here (convert's interpreter validation reports int8 drift).
+        extra = ["--no-validate"] if src.suffix == ".tflite" else []
+        r = subprocess.run([args.modelconv, "convert", str(src), str(dst), "--inputs", str(refs_path)] + extra,
+                           capture_output=True, text=True)
         if r.returncode != 0:
             raise RuntimeError("modelconv: " + (r.stderr.strip().splitlines() or ["failed"])[-1])
 

@@ -43,7 +43,9 @@ def convert(modelconv, src, dst):
     """Runs convert as a child; returns (returncode, stderr, seconds, peak RSS MiB)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t = time.perf_counter()
-    r = subprocess.run([modelconv, "convert", str(src), str(dst), "--json"], capture_output=True, text=True)
+    # The real runtimes judge here; convert's own interpreter validation is covered by the Swift tests
+    # (and reports the quantization drift of some int8 models, see the closing notes).
+    r = subprocess.run([modelconv, "convert", str(src), str(dst), "--json", "--no-validate"], capture_output=True, text=True)
     seconds = time.perf_counter() - t
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return r.returncode, r.stderr.strip(), r.stdout, seconds, max(peak, before) / 1024
