@@ -6,10 +6,13 @@ public struct ConvertOptions: Sendable {
     public var validate: Bool
     /// Inputs of the validation run (generated when not given).
     public var inputs: InputOptions
+    /// Converting to TFLite: rank-4 inputs and outputs NHWC (no boundary transposes).
+    public var nhwcIO: Bool
 
-    public init(opset: Int = 17, validate: Bool = true, inputs: InputOptions = InputOptions()) {
+    public init(opset: Int = 17, validate: Bool = true, inputs: InputOptions = InputOptions(), nhwcIO: Bool = false) {
         self.opset = opset
         self.validate = validate
         self.inputs = inputs
+        self.nhwcIO = nhwcIO
     }
 }
