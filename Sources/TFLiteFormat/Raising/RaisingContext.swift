@@ -224,11 +224,11 @@ final class RaisingContext {
     // MARK: Fused activations
 
     /// Fuses an activation (ActivationFunctionType code) into the op that produced `v` when it is
-    /// the value's only reader; returns false when it cannot.
+    /// the value's only reader (not CONCATENATION: XNNPACK ignores its fused activation); returns false when it cannot.
     func fuseActivation(_ code: Int64, into v: RaisedValue, source: String) -> Bool {
         guard v.constant == nil, consumers[source] == 1, !outputNames.contains(source),
               let index = producer[v.name], nodes[index].outputs == [v.name] else { return false }
-        let fusable: Set<String> = ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "ADD", "SUB", "MUL", "DIV", "CONCATENATION",
+        let fusable: Set<String> = ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "ADD", "SUB", "MUL", "DIV",
                                     "AVERAGE_POOL_2D", "MAX_POOL_2D"]
         guard fusable.contains(nodes[index].opType),
               let i = nodes[index].attributes.firstIndex(where: { $0.name == "fused_activation_function" }),
