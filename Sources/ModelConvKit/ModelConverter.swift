@@ -70,7 +70,9 @@ public struct ModelConverter: Sendable {
             ($0.opType == "Transpose" && $0.normalizedDomain.isEmpty) || ($0.opType == "TRANSPOSE" && $0.normalizedDomain == "tflite")
         }.count
         if options.validate && !applied.isEmpty {
-            let validation = try validate(reference: model, referenceName: input, candidate: readBack, candidateName: output,
+            // With --nhwc-io the result takes NHWC inputs: validate it wrapped back to the source's NCHW.
+            let candidate = options.nhwcIO && targetFormat == .tflite ? readBack.nchwAdapted() : readBack
+            let validation = try validate(reference: model, referenceName: input, candidate: candidate, candidateName: output,
                                           inputs: options.inputs)
             report.validation = validation
             report.seconds = Date().timeIntervalSince(start)
