@@ -7,23 +7,34 @@ struct ConversionPlan {
     let source: ModelFormat
     let target: ModelFormat
     let opset: Int
+    /// ONNX → TFLite: rank-4 inputs and outputs NHWC instead of the source's NCHW.
+    var nhwcIO = false
+    /// ONNX → TFLite: concrete shapes for graph inputs with dynamic dims.
+    var inputShapes: [String: [Int64]] = [:]
 
     /// Nodes the plan cannot convert, with the reason, found before any work is done.
     func preflight(_ model: Model) -> [String] {
         switch (source, target) {
         case (.tflite, .onnx):
             return TFLiteLowering.unsupportedNodes(in: model).map { "graph \($0.graph), node '\($0.node)': \($0.op) has no ONNX lowering" }
+        case (.onnx, .tflite):
+            return TFLiteRaising.unsupportedNodes(in: model).map { "node '\($0.node)': \($0.op): \($0.reason)" }
         default:
             return []
         }
     }
 
-    /// Runs the plan; returns the names of the passes that changed the model.
-    func run(_ model: inout Model) throws(ModelConvError) -> [String] {
+    /// Throws the pre-flight list when any node cannot be converted.
+    func refuseBlockers(_ model: Model) throws(ModelConvError) {
         let blockers = preflight(model)
         guard blockers.isEmpty else {
             throw .unsupported("cannot convert \(blockers.count) node(s), nothing was written:\n  " + blockers.joined(separator: "\n  "))
         }
+    }
+
+    /// Runs the plan; returns the names of the passes that changed the model.
+    func run(_ model: inout Model) throws(ModelConvError) -> [String] {
+        try refuseBlockers(model)
         let passes: [any GraphPass]
         switch (source, target) {
         case (let a, let b) where a == b:
@@ -36,6 +47,8 @@ struct ConversionPlan {
             passes = [ConstantsToInitializers(), ExpandFunctionOps(), Float16ComputeCasts()]
         case (.tflite, .ort):
             passes = [TFLiteLowering(opset: opset), ONNXExportCleanup(), ConstantsToInitializers(), ExpandFunctionOps(), Float16ComputeCasts()]
+        case (.onnx, .tflite):
+            passes = [TFLiteRaising(nhwcIO: nhwcIO, inputShapes: inputShapes, evaluator: ConstantFolding.evaluator)]
         default:
             throw .unsupported("converting .\(source.rawValue) to .\(target.rawValue) is not supported by this build yet")
         }

@@ -8,10 +8,13 @@ public struct ConvertOptions: Sendable {
     public var inputs: InputOptions
     /// Allowed distance of quantized outputs in the validation, in quantization steps.
     public var quantizedSteps: Double = 1
+    /// Converting to TFLite: rank-4 inputs and outputs NHWC (no boundary transposes).
+    public var nhwcIO: Bool
 
-    public init(opset: Int = 17, validate: Bool = true, inputs: InputOptions = InputOptions()) {
+    public init(opset: Int = 17, validate: Bool = true, inputs: InputOptions = InputOptions(), nhwcIO: Bool = false) {
         self.opset = opset
         self.validate = validate
         self.inputs = inputs
+        self.nhwcIO = nhwcIO
     }
 }

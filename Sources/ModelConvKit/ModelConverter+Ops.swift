@@ -21,6 +21,14 @@ extension ModelConverter {
                 report.blockers = ConversionPlan(source: format, target: .onnx, opset: 17).preflight(model)
             }
             return report
+        case .tflite:
+            var report = OpsReport(target: target, supported: TFLiteRaising.supportedOps, blockers: [])
+            if let path {
+                let (model, format) = try read(path: path)
+                guard format == .onnx else { throw .unsupported("ops --target tflite checks ONNX models; \(path) is .\(format.rawValue)") }
+                report.blockers = ConversionPlan(source: format, target: .tflite, opset: 17).preflight(model)
+            }
+            return report
         default:
             throw .unsupported("converting to .\(target.rawValue) is not supported by this build yet")
         }

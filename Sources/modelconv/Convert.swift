@@ -13,7 +13,9 @@ struct Convert: ParsableCommand {
 
             Supported now: .onnx -> .onnx and .tflite -> .tflite (re-serialization through the IR), \
             .tflite -> .onnx (TFLite ops lowered to ONNX ops, int8 as QuantizeLinear/DequantizeLinear \
-            with the same scales and zero points, NHWC kept at the boundary). A cross-format \
+            with the same scales and zero points, NHWC kept at the boundary), .onnx -> .tflite (float \
+            models; NHWC inside, NCHW inputs/outputs unless --nhwc-io; dynamic input dims are fixed \
+            to the validation inputs' shapes, see --dim and --inputs). A cross-format \
             conversion is validated: source and result run in the reference interpreter on the same \
             inputs (generated, or --input/--inputs) and must agree; exit code 3 when they do not.
             """)
@@ -33,6 +35,9 @@ struct Convert: ParsableCommand {
     @Option(help: "ONNX opset of the result when converting to ONNX (13-21).")
     var opset = 17
 
+    @Flag(help: "Converting to .tflite: make rank-4 inputs and outputs NHWC (no boundary transposes).")
+    var nhwcIo = false
+
     @Flag(help: "Skip the numeric validation of the result.")
     var noValidate = false
 
@@ -49,7 +54,7 @@ struct Convert: ParsableCommand {
         try runReportingErrors { () throws(ModelConvError) in
             let writeOptions = ONNXWriteOptions(externalData: externalData, externalDataThreshold: externalDataThreshold)
             let converter = ModelConverter(registry: .standard(onnxWrite: writeOptions))
-            var options = ConvertOptions(opset: opset, validate: !noValidate, inputs: inputOptions)
+            var options = ConvertOptions(opset: opset, validate: !noValidate, inputs: inputOptions, nhwcIO: nhwcIo)
             options.quantizedSteps = steps
             let report = try converter.convert(input: input, output: output, options: options)
             FileHandleWriter.writeStdout(json ? report.renderJSON() : report.renderText())

@@ -7,11 +7,12 @@ struct Ops: ParsableCommand {
         abstract: "List the ops a conversion supports, or the nodes of a model it cannot convert.",
         discussion: """
             Without a model: the source ops that convert to --target (for --target onnx: the TFLite \
-            builtins, and custom ops as CUSTOM:<code>). With a model: every node that cannot be \
+            builtins, and custom ops as CUSTOM:<code>; for --target tflite: the ONNX ops with their \
+            constraints). With a model: every node that cannot be \
             converted, with the reason; exit code 2 when there is one, 0 when the model converts.
             """)
 
-    @Option(help: "The target format: onnx.")
+    @Option(help: "The target format: onnx or tflite.")
     var target: String
 
     @Argument(help: "A model to check before converting.")

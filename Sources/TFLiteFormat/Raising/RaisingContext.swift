@@ -1,0 +1,239 @@
+import ModelIR
+import Passes
+
+/// Evaluates one ONNX node on constant inputs (injected: the reference interpreter lives in
+/// another module). Returns the outputs, or nil when the node cannot be evaluated.
+public typealias ConstantEvaluator = @Sendable (_ node: Node, _ inputs: [Tensor?], _ opsetImports: [OpsetImport]) -> [Tensor]?
+
+/// What the raising knows about one source value.
+struct RaisedValue {
+    /// The TFLite tensor holding it (may be shared with other values: Identity, Transpose).
+    var name: String
+    /// Semantic (ONNX) dims, all fixed.
+    var shape: [Int64]
+    var type: DataType
+    /// Stored axis i holds semantic axis perm[i].
+    var perm: [Int]
+    /// The value in semantic layout, when it is a constant.
+    var constant: Tensor?
+
+    var rank: Int { shape.count }
+    var storedShape: [Int64] { Layout.stored(shape, perm) }
+    /// The stored axis of semantic axis `a`.
+    func storedAxis(_ a: Int) -> Int { Layout.inverse(perm)[a] }
+}
+
+/// Builds the `tflite`-dialect graph that replaces one ONNX graph.
+final class RaisingContext {
+    let opset: Int
+    let opsetImports: [OpsetImport]
+    let evaluator: ConstantEvaluator?
+    private(set) var values: [String: RaisedValue] = [:]
+    var nodes: [Node] = []
+    var initializers: [Tensor] = []
+    var valueInfos: [ValueInfo] = []
+    private var used: Set<String>
+    private var counter = 0
+    /// Stored copies of values in other layouts: name → perm → tensor name.
+    private var layouts: [String: [[Int]: String]] = [:]
+    /// How many nodes read each source value (for fusing activations into their producer).
+    let consumers: [String: Int]
+    /// Graph output names (their producers may not take a fused activation that changes them).
+    let outputNames: Set<String>
+    /// Index in `nodes` of the node that wrote each TFLite tensor.
+    var producer: [String: Int] = [:]
+    /// The source node being raised (for names and errors).
+    var current = Node(opType: "", inputs: [], outputs: [])
+
+    init(source: Graph, opset: Int, opsetImports: [OpsetImport], evaluator: ConstantEvaluator?) {
+        self.opset = opset
+        self.opsetImports = opsetImports
+        self.evaluator = evaluator
+        var names = Set(source.nodes.flatMap { $0.inputs + $0.outputs })
+        names.formUnion(source.inputs.map(\.name))
+        names.formUnion(source.initializers.compactMap(\.name))
+        self.used = names
+        var counts: [String: Int] = [:]
+        for n in source.nodes { for i in n.inputs where !i.isEmpty { counts[i, default: 0] += 1 } }
+        self.consumers = counts
+        self.outputNames = Set(source.outputs.map(\.name))
+    }
+
+    // MARK: Errors
+
+    func unsupported(_ reason: String) -> PassError { .unsupportedOp(node: current.label, op: current.opType, reason: reason) }
+    func invalid(_ reason: String) -> PassError { .invalid(node: current.label, reason: reason) }
+
+    // MARK: Values
+
+    /// The raised value of source value `name`.
+    func value(_ name: String) throws(PassError) -> RaisedValue {
+        guard let v = values[name] else { throw invalid("input '\(name)' has no known type and shape") }
+        return v
+    }
+
+    /// Input `i` of the current node, or nil when absent.
+    func input(_ i: Int) throws(PassError) -> RaisedValue? {
+        guard i < current.inputs.count, !current.inputs[i].isEmpty else { return nil }
+        return try value(current.inputs[i])
+    }
+
+    /// Input `i`, which must be present.
+    func required(_ i: Int) throws(PassError) -> RaisedValue {
+        guard let v = try input(i) else { throw invalid("input \(i) is missing") }
+        return v
+    }
+
+    /// Records a graph input or a constant under its own name.
+    func bind(_ name: String, _ value: RaisedValue) { values[name] = value }
+
+    /// Records a constant source value (folded; written only where an op reads it).
+    func bindConstant(_ name: String, _ tensor: Tensor) {
+        var t = tensor
+        t.name = name
+        values[name] = RaisedValue(name: name, shape: t.dims, type: t.dataType, perm: Layout.identity(t.dims.count), constant: t)
+    }
+
+    /// Declares source output `name` as a new TFLite tensor with the given semantic shape and layout.
+    @discardableResult
+    func define(_ name: String, shape: [Int64], type: DataType, perm: [Int]) -> String {
+        let stored = outputNames.contains(name) ? fresh(name + "/stored") : name
+        values[name] = RaisedValue(name: stored, shape: shape, type: type, perm: perm)
+        declare(stored, Layout.stored(shape, perm), type)
+        return stored
+    }
+
+    /// Makes source value `name` another view of an existing tensor (Identity, Transpose relabel).
+    func alias(_ name: String, to value: RaisedValue, shape: [Int64]? = nil, perm: [Int]? = nil) {
+        var v = value
+        if let shape { v.shape = shape }
+        if let perm { v.perm = perm }
+        if let c = value.constant, shape == nil, perm == nil { v.constant = c }
+        values[name] = v
+    }
+
+    /// A fresh tensor name derived from the current node's first output.
+    func fresh(_ hint: String) -> String {
+        let base = hint.isEmpty ? (current.outputs.first ?? "v") : hint
+        var name = base
+        while used.contains(name) {
+            counter += 1
+            name = "\(base)_\(counter)"
+        }
+        used.insert(name)
+        return name
+    }
+
+    /// Declares the stored type of a new TFLite tensor.
+    func declare(_ name: String, _ dims: [Int64], _ type: DataType) {
+        valueInfos.append(ValueInfo(name: name, type: ValueType(.tensor(TensorType(elementType: type, shape: dims.map { .fixed($0) })))))
+    }
+
+    /// A temporary tensor of the given stored dims.
+    func temporary(_ hint: String, _ dims: [Int64], _ type: DataType) -> String {
+        let name = fresh((current.outputs.first ?? "v") + "/" + hint)
+        declare(name, dims, type)
+        return name
+    }
+
+    // MARK: Emission
+
+    /// Appends a TFLite builtin node.
+    func emit(_ op: String, _ inputs: [String], _ outputs: [String], options: String? = nil, _ fields: [String: Attribute.Value] = [:], version: Int64 = 1) {
+        var attrs = [Attribute(name: TFLiteDialect.versionAttribute, value: .int(version))]
+        if let options { attrs.append(Attribute(name: TFLiteDialect.optionsAttribute, value: .string(Array(options.utf8)))) }
+        for (k, v) in fields.sorted(by: { $0.key < $1.key }) { attrs.append(Attribute(name: k, value: v)) }
+        for o in outputs { producer[o] = nodes.count }
+        nodes.append(Node(name: "\(op)_\(outputs.first ?? "")", opType: op, domain: TFLiteDialect.domain,
+                          inputs: inputs, outputs: outputs, attributes: attrs))
+    }
+
+    /// Adds a constant tensor (stored layout) and returns its name.
+    func constant(_ hint: String, _ tensor: Tensor) -> String {
+        let name = fresh((current.outputs.first ?? "c") + "/" + hint)
+        var t = tensor
+        t.name = name
+        initializers.append(t)
+        return name
+    }
+
+    func int32s(_ hint: String, _ values: [Int64], shape: [Int64]? = nil) -> String {
+        constant(hint, ConstantData.int32Tensor(values.map { Int32(clamping: $0) }, dims: shape ?? [Int64(values.count)]))
+    }
+
+    func floats(_ hint: String, _ values: [Float], shape: [Int64]? = nil) -> String {
+        constant(hint, ConstantData.floatTensor(values, dims: shape ?? [Int64(values.count)]))
+    }
+
+    // MARK: Layout changes
+
+    /// The tensor holding `v` stored with `perm`: itself, a permuted constant, or a RESHAPE/TRANSPOSE.
+    func stored(_ v: RaisedValue, perm: [Int]) throws(PassError) -> String {
+        if v.perm == perm { return try materialized(v) }
+        if let cached = layouts[v.name]?[perm] { return cached }
+        let name: String
+        if let c = v.constant {
+            guard let t = ConstantData.transpose(c, perm) else { throw unsupported("cannot rearrange constant \(v.name) of type \(v.type)") }
+            name = constant("permuted", t)
+        } else {
+            name = temporary(v.name.split(separator: "/").last.map(String.init) ?? "v", Layout.stored(v.shape, perm), v.type)
+            relayout(v, to: perm, into: name)
+        }
+        layouts[v.name, default: [:]][perm] = name
+        return name
+    }
+
+    /// Emits the RESHAPE (only size-1 axes move) or TRANSPOSE that stores `v` with `perm` in `output`.
+    func relayout(_ v: RaisedValue, to perm: [Int], into output: String) {
+        if Layout.isReshapeOnly(v.shape, from: v.perm, to: perm) {
+            let dims = Layout.stored(v.shape, perm)
+            emit("RESHAPE", [v.name, int32s("shape", dims)], [output], options: "ReshapeOptions", ["new_shape": .ints(dims)])
+        } else {
+            let p = Layout.transposePerm(from: v.perm, to: perm).map { Int64($0) }
+            emit("TRANSPOSE", [v.name, int32s("perm", p)], [output], options: "TransposeOptions")
+        }
+    }
+
+    /// The tensor of `v` in its own layout (constants are written as initializers on first use).
+    func materialized(_ v: RaisedValue) throws(PassError) -> String {
+        guard let c = v.constant else { return v.name }
+        if let cached = layouts[v.name]?[v.perm] { return cached }
+        guard let t = ConstantData.transpose(c, v.perm) else { throw unsupported("cannot store constant \(v.name) of type \(v.type)") }
+        let name = constant("const", t)
+        layouts[v.name, default: [:]][v.perm] = name
+        return name
+    }
+
+    /// `v` in channels-last storage (for convolutions and pools).
+    func channelsLast(_ v: RaisedValue) throws(PassError) -> String { try stored(v, perm: Layout.channelsLast(v.rank)) }
+
+    /// `v` with the semantic layout (for ops whose axes are not remapped).
+    func plain(_ v: RaisedValue) throws(PassError) -> String { try stored(v, perm: Layout.identity(v.rank)) }
+
+    /// A constant operand of an element-wise op whose result has semantic rank `rank`, stored with `perm`.
+    func broadcastConstant(_ c: RaisedValue, rank: Int, perm: [Int]) throws(PassError) -> String {
+        guard let t = c.constant else { return c.name }
+        let count = t.dims.reduce(1, *)
+        if count == 1 && t.dims.count <= rank { return try materialized(c) }  // a scalar broadcasts in any layout
+        var padded = t
+        padded.dims = [Int64](repeating: 1, count: max(0, rank - t.dims.count)) + t.dims
+        let v = RaisedValue(name: c.name + "@\(rank)", shape: padded.dims, type: c.type, perm: Layout.identity(rank), constant: padded)
+        return try stored(v, perm: perm)
+    }
+
+    // MARK: Fused activations
+
+    /// Fuses an activation (ActivationFunctionType code) into the op that produced `v` when it is
+    /// the value's only reader (not CONCATENATION: XNNPACK ignores its fused activation); returns false when it cannot.
+    func fuseActivation(_ code: Int64, into v: RaisedValue, source: String) -> Bool {
+        guard v.constant == nil, consumers[source] == 1, !outputNames.contains(source),
+              let index = producer[v.name], nodes[index].outputs == [v.name] else { return false }
+        let fusable: Set<String> = ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "ADD", "SUB", "MUL", "DIV",
+                                    "AVERAGE_POOL_2D", "MAX_POOL_2D"]
+        guard fusable.contains(nodes[index].opType),
+              let i = nodes[index].attributes.firstIndex(where: { $0.name == "fused_activation_function" }),
+              nodes[index].attributes[i].value == .int(0) else { return false }
+        nodes[index].attributes[i].value = .int(code)
+        return true
+    }
+}

@@ -1,0 +1,166 @@
+import ModelIR
+import Passes
+
+/// Reshape family, Transpose, Concat, identities, reductions and ArgMax.
+enum ShapeRaisings {
+    static let table: [String: Raising] = [
+        "Reshape": reshape, "Flatten": flatten, "Squeeze": squeeze, "Unsqueeze": unsqueeze,
+        "Transpose": transpose, "Concat": concat, "Identity": identity, "Dropout": identity,
+        "ReduceMean": reduce("MEAN"), "ReduceSum": reduce("SUM"), "ReduceMax": reduce("REDUCE_MAX"),
+        "ReduceMin": reduce("REDUCE_MIN"), "ArgMax": argMax,
+    ]
+
+    // MARK: Reshapes
+
+    /// Emits a reshape of `x` to semantic `shape`, choosing the output layout that needs no TRANSPOSE when possible.
+    static func emitReshape(_ ctx: RaisingContext, _ x: RaisedValue, to shape: [Int64], output: String) throws(PassError) {
+        guard shape.reduce(1, *) == x.shape.reduce(1, *) else { throw ctx.invalid("cannot reshape \(x.shape) to \(shape)") }
+        let plan = Layout.reshapePlan(input: x.shape, perm: x.perm, output: shape)
+            ?? (Layout.identity(x.rank), Layout.identity(shape.count))
+        let input = try ctx.stored(x, perm: plan.inputPerm)
+        let y = ctx.define(output, shape: shape, type: x.type, perm: plan.outputPerm)
+        let dims = Layout.stored(shape, plan.outputPerm)
+        ctx.emit("RESHAPE", [input, ctx.int32s("shape", dims)], [y], options: "ReshapeOptions", ["new_shape": .ints(dims)])
+    }
+
+    static let reshape: Raising = { ctx, node throws(PassError) in
+        let x = try ctx.required(0)
+        guard let s = try ctx.input(1), let t = s.constant, let target = ConstantData.ints(t) else {
+            throw ctx.unsupported("Reshape needs a shape that folds to a constant (static input shapes)")
+        }
+        let allowZero = (node.intAttribute("allowzero") ?? 0) != 0
+        var shape = target.enumerated().map { i, d in d == 0 && !allowZero && i < x.rank ? x.shape[i] : d }
+        if let k = shape.firstIndex(of: -1) {
+            let known = shape.enumerated().filter { $0.offset != k }.reduce(Int64(1)) { $0 * $1.element }
+            guard known > 0 else { throw ctx.invalid("cannot infer -1 in \(target)") }
+            shape[k] = x.shape.reduce(1, *) / known
+        }
+        try emitReshape(ctx, x, to: shape, output: node.outputs[0])
+    }
+
+    static let flatten: Raising = { ctx, node throws(PassError) in
+        let x = try ctx.required(0)
+        var axis = Int(node.intAttribute("axis") ?? 1)
+        if axis < 0 { axis += x.rank }
+        let shape = [x.shape[..<axis].reduce(1, *), x.shape[axis...].reduce(1, *)]
+        try emitReshape(ctx, x, to: shape, output: node.outputs[0])
+    }
+
+    /// Axes from the attribute (before opset 13) or a constant input.
+    static func axes(_ ctx: RaisingContext, _ node: Node, rank: Int) throws(PassError) -> [Int]? {
+        var list: [Int64]? = node.intsAttribute("axes")
+        if list == nil, let a = try ctx.input(1) {
+            guard let t = a.constant, let v = ConstantData.ints(t) else { throw ctx.unsupported("axes must be constant") }
+            list = v
+        }
+        return list.map { $0.map { Int($0 < 0 ? $0 + Int64(rank) : $0) } }
+    }
+
+    static let squeeze: Raising = { ctx, node throws(PassError) in
+        let x = try ctx.required(0)
+        let given = try axes(ctx, node, rank: x.rank)
+        let drop: [Int] = given ?? x.shape.indices.filter { x.shape[$0] == 1 }
+        let shape = x.shape.enumerated().filter { !drop.contains($0.offset) }.map(\.element)
+        try emitReshape(ctx, x, to: shape, output: node.outputs[0])
+    }
+
+    static let unsqueeze: Raising = { ctx, node throws(PassError) in
+        let x = try ctx.required(0)
+        let axesInput = try ctx.input(1)
+        let rank = x.rank + (node.intsAttribute("axes")?.count ?? axesInput?.shape.first.map(Int.init) ?? 0)
+        guard let add = try axes(ctx, node, rank: rank) else { throw ctx.invalid("Unsqueeze without axes") }
+        var shape: [Int64] = []
+        var source = x.shape.makeIterator()
+        for i in 0..<rank { shape.append(add.contains(i) ? 1 : (source.next() ?? 1)) }
+        try emitReshape(ctx, x, to: shape, output: node.outputs[0])
+    }
+
+    // MARK: Relabelings
+
+    /// A Transpose only relabels axes: the stored tensor is unchanged.
+    static let transpose: Raising = { ctx, node throws(PassError) in
+        let x = try ctx.required(0)
+        let p = (node.intsAttribute("perm") ?? (0..<Int64(x.rank)).reversed()).map { Int($0) }
+        guard p.count == x.rank, Layout.isPermutation(p) else { throw ctx.invalid("perm \(p) does not fit rank \(x.rank)") }
+        let inv = Layout.inverse(p)
+        ctx.alias(node.outputs[0], to: x, shape: p.map { x.shape[$0] }, perm: x.perm.map { inv[$0] })
+    }
+
+    static let identity: Raising = { ctx, node throws(PassError) in
+        ctx.alias(node.outputs[0], to: try ctx.required(0))
+        if node.outputs.count > 1, !node.outputs[1].isEmpty, ctx.consumers[node.outputs[1]] != nil || ctx.outputNames.contains(node.outputs[1]) {
+            throw ctx.unsupported("Dropout's mask output is not supported")
+        }
+    }
+
+    // MARK: Concat
+
+    static let concat: Raising = { ctx, node throws(PassError) in
+        var parts: [RaisedValue] = []
+        for i in node.inputs.indices { parts.append(try ctx.required(i)) }
+        guard let first = parts.first else { throw ctx.invalid("no inputs") }
+        var axis = Int(node.intAttribute("axis") ?? 1)
+        if axis < 0 { axis += first.rank }
+        let perm = parts.first { $0.constant == nil }?.perm ?? Layout.identity(first.rank)
+        var shape = first.shape
+        shape[axis] = parts.reduce(0) { $0 + $1.shape[axis] }
+        var inputs: [String] = []
+        for v in parts { inputs.append(try ctx.stored(v, perm: perm)) }
+        let y = ctx.define(node.outputs[0], shape: shape, type: first.type, perm: perm)
+        ctx.emit("CONCATENATION", inputs, [y], options: "ConcatenationOptions",
+                 ["axis": .int(Int64(Layout.inverse(perm)[axis])), "fused_activation_function": .int(0)])
+    }
+
+    // MARK: Reductions
+
+    static func reduce(_ op: String) -> Raising {
+        { ctx, node throws(PassError) in
+            let x = try ctx.required(0)
+            let keep = (node.intAttribute("keepdims") ?? 1) != 0
+            var list = try axes(ctx, node, rank: x.rank)
+            if list == nil || list == [] {
+                if (node.intAttribute("noop_with_empty_axes") ?? 0) != 0 {
+                    ctx.alias(node.outputs[0], to: x)
+                    return
+                }
+                list = Array(0..<x.rank)
+            }
+            let reduced = Set(list ?? [])
+            let shape = keep ? x.shape.enumerated().map { reduced.contains($0.offset) ? 1 : $0.element }
+                             : x.shape.enumerated().filter { !reduced.contains($0.offset) }.map(\.element)
+            var perm = x.perm
+            if !keep {
+                let kept = (0..<x.rank).filter { !reduced.contains($0) }
+                perm = x.perm.filter { !reduced.contains($0) }.map { a in kept.firstIndex(of: a) ?? 0 }
+            }
+            let input = try ctx.materialized(x)
+            let storedAxes = reduced.sorted().map { Int64(x.storedAxis($0)) }
+            let y = ctx.define(node.outputs[0], shape: shape, type: x.type, perm: perm)
+            ctx.emit(op, [input, ctx.int32s("axes", storedAxes)], [y], options: "ReducerOptions", ["keep_dims": .int(keep ? 1 : 0)])
+        }
+    }
+
+    static let argMax: Raising = { ctx, node throws(PassError) in
+        let x = try ctx.required(0)
+        var axis = Int(node.intAttribute("axis") ?? 0)
+        if axis < 0 { axis += x.rank }
+        guard (node.intAttribute("select_last_index") ?? 0) == 0 else { throw ctx.unsupported("select_last_index is not supported") }
+        let keep = (node.intAttribute("keepdims") ?? 1) != 0
+        let kept = (0..<x.rank).filter { $0 != axis }
+        let perm = x.perm.filter { $0 != axis }.map { a in kept.firstIndex(of: a) ?? 0 }
+        let reducedShape = kept.map { x.shape[$0] }
+        let input = try ctx.materialized(x)
+        let out = node.outputs[0]
+        if !keep {
+            let y = ctx.define(out, shape: reducedShape, type: .int64, perm: perm)
+            ctx.emit("ARG_MAX", [input, ctx.int32s("axis", [Int64(x.storedAxis(axis))])], [y], options: "ArgMaxOptions", ["output_type": .int(4)])
+            return
+        }
+        let t = ctx.temporary("argmax", Layout.stored(reducedShape, perm), .int64)
+        ctx.emit("ARG_MAX", [input, ctx.int32s("axis", [Int64(x.storedAxis(axis))])], [t], options: "ArgMaxOptions", ["output_type": .int(4)])
+        let v = RaisedValue(name: t, shape: reducedShape, type: .int64, perm: perm)
+        var shape = x.shape
+        shape[axis] = 1
+        try emitReshape(ctx, v, to: shape, output: out)
+    }
+}

@@ -1,0 +1,245 @@
+import ModelIR
+import Passes
+
+/// Rewrites an ONNX-semantics model into the `tflite` dialect (op type = TFLite builtin name),
+/// ready for `TFLiteWriter`.
+///
+/// Layout: the graph is converted to NHWC internally (see `Layout`): weights are transposed at
+/// conversion time, activations stay channels-last between ops, so the result has no TRANSPOSE
+/// between convolutions, element-wise ops, pools and concatenations. Inputs and outputs keep the
+/// source's NCHW layout (a TRANSPOSE at the boundary) unless `nhwcIO` is set.
+///
+/// Shapes must be static: graph input dims that are not fixed come from `inputShapes`; every
+/// other shape is computed here. Subgraphs of constants (Shape → Gather → Concat → Reshape) are
+/// folded with `evaluator`.
+public struct TFLiteRaising: GraphPass {
+    /// Rank-4 inputs and outputs are NHWC (no boundary transposes).
+    public var nhwcIO: Bool
+    /// Concrete shapes of graph inputs whose declared dims are not all fixed.
+    public var inputShapes: [String: [Int64]]
+    public var evaluator: ConstantEvaluator?
+    public var name: String { "tflite-raising (layout nchw→nhwc)" }
+
+    public init(nhwcIO: Bool = false, inputShapes: [String: [Int64]] = [:], evaluator: ConstantEvaluator? = nil) {
+        self.nhwcIO = nhwcIO
+        self.inputShapes = inputShapes
+        self.evaluator = evaluator
+    }
+
+    public func run(_ model: inout Model) throws(PassError) -> Bool {
+        let opset = Int(model.opsetVersion(for: "") ?? 13)
+        let g = model.graph
+        let ctx = RaisingContext(source: g, opset: opset, opsetImports: model.opsetImports, evaluator: evaluator)
+        for t in g.initializers { if let n = t.name { ctx.bindConstant(n, t) } }
+        var inputs: [ValueInfo] = []
+        for input in g.inputs where ctx.values[input.name]?.constant == nil {
+            inputs.append(try bindInput(input, ctx))
+        }
+        for node in g.nodes {
+            ctx.current = node
+            if try fold(node, ctx) { continue }
+            guard node.normalizedDomain.isEmpty, let raising = TFLiteRaisings.table[node.opType] else {
+                throw ctx.unsupported(Self.reason(for: node))
+            }
+            try raising(ctx, node)
+        }
+        let outputs = try finishOutputs(g, ctx)
+        var out = Graph(name: g.name ?? "main", inputs: inputs, outputs: outputs, valueInfos: ctx.valueInfos,
+                        initializers: ctx.initializers, nodes: ctx.nodes)
+        Self.dropUnused(&out)
+        model.graph = out
+        model.opsetImports = []
+        model.irVersion = nil
+        model.functions = []
+        model.subgraphs = []
+        model.producerName = "modelconv"
+        return true
+    }
+
+    // MARK: Boundary
+
+    private func bindInput(_ input: ValueInfo, _ ctx: RaisingContext) throws(PassError) -> ValueInfo {
+        guard let tt = input.type?.tensorType, let type = tt.elementType, let declared = tt.shape else {
+            throw PassError.unsupportedOp(node: input.name, op: "input", reason: "graph input needs a tensor type with a known rank")
+        }
+        var shape: [Int64] = []
+        if let given = inputShapes[input.name], given.count == declared.count {
+            shape = given
+        } else {
+            for d in declared {
+                guard let n = d.fixedValue else {
+                    throw PassError.unsupportedOp(node: input.name, op: "input",
+                                                  reason: "dim \(d) is not fixed; give a value with --dim or concrete inputs (--inputs)")
+                }
+                shape.append(n)
+            }
+        }
+        let perm = nhwcIO && shape.count == 4 ? Layout.channelsLast(4) : Layout.identity(shape.count)
+        ctx.bind(input.name, RaisedValue(name: input.name, shape: shape, type: type, perm: perm))
+        let dims = Layout.stored(shape, perm)
+        return ValueInfo(name: input.name, type: ValueType(.tensor(TensorType(elementType: type, shape: dims.map { .fixed($0) }))))
+    }
+
+    /// Gives each graph output its source name and the boundary layout.
+    private func finishOutputs(_ g: Graph, _ ctx: RaisingContext) throws(PassError) -> [ValueInfo] {
+        var outputs: [ValueInfo] = []
+        let inputNames = Set(g.inputs.map(\.name))
+        for o in g.outputs {
+            ctx.current = Node(name: o.name, opType: "output", inputs: [o.name], outputs: [o.name])
+            let v = try ctx.value(o.name)
+            let perm = nhwcIO && v.rank == 4 ? Layout.channelsLast(4) : Layout.identity(v.rank)
+            if v.constant == nil, v.perm == perm, v.name != o.name, !inputNames.contains(v.name),
+               let index = ctx.producer[v.name], !g.outputs.contains(where: { $0.name != o.name && ctx.values[$0.name]?.name == v.name }) {
+                // Rename the producer's tensor to the output name.
+                ctx.nodes[index].outputs = ctx.nodes[index].outputs.map { $0 == v.name ? o.name : $0 }
+                for i in ctx.nodes.indices { ctx.nodes[i].inputs = ctx.nodes[i].inputs.map { $0 == v.name ? o.name : $0 } }
+                for i in ctx.valueInfos.indices where ctx.valueInfos[i].name == v.name { ctx.valueInfos[i].name = o.name }
+            } else if v.name != o.name || v.perm != perm {
+                let source = try ctx.materialized(v)
+                var view = v
+                view.name = source
+                if view.perm == perm {
+                    let dims = Layout.stored(v.shape, perm)
+                    ctx.emit("RESHAPE", [source, ctx.int32s("shape", dims)], [o.name], options: "ReshapeOptions", ["new_shape": .ints(dims)])
+                } else {
+                    ctx.relayout(view, to: perm, into: o.name)
+                }
+                ctx.declare(o.name, Layout.stored(v.shape, perm), v.type)
+            }
+            let dims = Layout.stored(v.shape, perm)
+            outputs.append(ValueInfo(name: o.name, type: ValueType(.tensor(TensorType(elementType: v.type, shape: dims.map { .fixed($0) })))))
+        }
+        return outputs
+    }
+
+    /// Removes value infos of tensors no node reads or writes, and duplicates.
+    static func dropUnused(_ g: inout Graph) {
+        let used = Set(g.nodes.flatMap { $0.inputs + $0.outputs }).union(g.inputs.map(\.name)).union(g.outputs.map(\.name))
+        var seen = Set<String>()
+        let boundary = Set(g.inputs.map(\.name) + g.outputs.map(\.name))
+        g.valueInfos = g.valueInfos.filter { used.contains($0.name) && !boundary.contains($0.name) && seen.insert($0.name).inserted }
+        g.initializers = g.initializers.filter { used.contains($0.name ?? "") }
+    }
+
+    // MARK: Constant folding
+
+    /// Folds a node whose inputs are all constants (and Shape of a value of known shape).
+    private func fold(_ node: Node, _ ctx: RaisingContext) throws(PassError) -> Bool {
+        if node.opType == "Constant", node.normalizedDomain.isEmpty {
+            return try foldConstantNode(node, ctx)
+        }
+        if node.opType == "Shape", node.normalizedDomain.isEmpty, let x = try ctx.input(0) {
+            var dims = x.shape
+            let r = Int64(dims.count)
+            func clamp(_ v: Int64) -> Int { Int(max(0, min(r, v < 0 ? v + r : v))) }
+            let start = clamp(node.intAttribute("start") ?? 0), end = clamp(node.intAttribute("end") ?? r)
+            dims = start < end ? Array(dims[start..<end]) : []
+            ctx.bindConstant(node.outputs[0], Tensor(name: nil, dataType: .int64, dims: [Int64(dims.count)],
+                                                     contents: .bytes(dims.withUnsafeBytes { ByteView(copying: $0) })))
+            return true
+        }
+        let present = node.inputs.filter { !$0.isEmpty }
+        guard !present.isEmpty, present.allSatisfy({ ctx.values[$0]?.constant != nil }), let evaluator = ctx.evaluator else { return false }
+        let inputs = node.inputs.map { $0.isEmpty ? nil : ctx.values[$0]?.constant }
+        guard let outs = evaluator(node, inputs, ctx.opsetImports), outs.count >= node.outputs.count else { return false }
+        for (name, t) in zip(node.outputs, outs) where !name.isEmpty { ctx.bindConstant(name, t) }
+        return true
+    }
+
+    private func foldConstantNode(_ node: Node, _ ctx: RaisingContext) throws(PassError) -> Bool {
+        guard let attr = node.attributes.first else { throw ctx.invalid("Constant without a value") }
+        let t: Tensor
+        switch attr.value {
+        case .tensor(let v): t = v
+        case .float(let f): t = ConstantData.floatTensor([f], dims: [])
+        case .floats(let f): t = ConstantData.floatTensor(f, dims: [Int64(f.count)])
+        case .int(let i): t = Tensor(name: nil, dataType: .int64, dims: [], contents: .bytes([i].withUnsafeBytes { ByteView(copying: $0) }))
+        case .ints(let i): t = Tensor(name: nil, dataType: .int64, dims: [Int64(i.count)], contents: .bytes(i.withUnsafeBytes { ByteView(copying: $0) }))
+        default: throw ctx.unsupported("Constant with a \(attr.value.kind) value is not supported")
+        }
+        ctx.bindConstant(node.outputs[0], t)
+        return true
+    }
+
+    // MARK: Coverage
+
+    /// The ONNX ops this pass raises, sorted, with their constraints.
+    public static var supportedOps: [String] {
+        TFLiteRaisings.table.keys.sorted().map { op in
+            TFLiteRaisings.constraints[op].map { "\(op) — \($0)" } ?? op
+        } + ["Constant, Shape and any op whose inputs are all constant — folded at conversion time"]
+    }
+
+    /// Every node the pass cannot raise, with the reason (checked before any work is done).
+    public static func unsupportedNodes(in model: Model) -> [(node: String, op: String, reason: String)] {
+        // Values known at conversion time (input shapes are static): initializers, Constant and
+        // Shape outputs, and the outputs of nodes whose inputs are all known (folded).
+        var known = Set(model.graph.initializers.compactMap(\.name))
+        var out: [(node: String, op: String, reason: String)] = []
+        for n in model.graph.nodes {
+            let present = n.inputs.filter { !$0.isEmpty }
+            let folds = n.normalizedDomain.isEmpty && (["Constant", "Shape"].contains(n.opType)
+                || (!present.isEmpty && present.allSatisfy { known.contains($0) } && n.attributes.allSatisfy { $0.subgraphs.isEmpty }))
+            if folds {
+                known.formUnion(n.outputs)
+                continue
+            }
+            if n.normalizedDomain.isEmpty, TFLiteRaisings.table[n.opType] != nil { continue }
+            out.append((n.label, n.qualifiedOpType, reason(for: n)))
+        }
+        return out
+    }
+
+    static func reason(for node: Node) -> String {
+        if node.attributes.contains(where: { !$0.subgraphs.isEmpty }) {
+            return "control flow (\(node.opType) with subgraphs) has no TFLite raising yet"
+        }
+        if !node.normalizedDomain.isEmpty { return "ops of domain '\(node.normalizedDomain)' have no TFLite equivalent here" }
+        return "no TFLite raising for \(node.opType) yet (unless its inputs fold to constants)"
+    }
+}
+
+/// A raising: emits the TFLite nodes for one ONNX node.
+typealias Raising = @Sendable (RaisingContext, Node) throws(PassError) -> Void
+
+/// The raising table: one entry per ONNX op, one file per family.
+enum TFLiteRaisings {
+    static let table: [String: Raising] = {
+        var t: [String: Raising] = [:]
+        for family in [ConvRaisings.table, ElementwiseRaisings.table, ShapeRaisings.table] {
+            t.merge(family) { a, _ in a }
+        }
+        return t
+    }()
+
+    /// Limits of the raisings, shown by `modelconv ops --target tflite`.
+    static let constraints: [String: String] = [
+        "Conv": "2-D, float32, constant weights; groups become DEPTHWISE_CONV_2D or SPLIT + CONV_2D + CONCATENATION",
+        "MaxPool": "2-D; explicit pads equal to SAME, or padded with PADV2", "AveragePool": "2-D; pads equal to SAME or zero",
+        "Gemm": "constant B", "MatMul": "constant 2-D B → FULLY_CONNECTED, else BATCH_MATMUL",
+        "Softmax": "any axis (moved last by the layout)", "Reshape": "constant shape",
+    ]
+}
+
+extension Node {
+    /// An integer attribute.
+    func intAttribute(_ name: String) -> Int64? {
+        if case .int(let v)? = attribute(name)?.value { return v }
+        return nil
+    }
+
+    func floatAttribute(_ name: String) -> Float? {
+        if case .float(let v)? = attribute(name)?.value { return v }
+        return nil
+    }
+
+    func intsAttribute(_ name: String) -> [Int64]? {
+        if case .ints(let v)? = attribute(name)?.value { return v }
+        return nil
+    }
+
+    func stringAttribute(_ name: String) -> String? {
+        if case .string(let v)? = attribute(name)?.value { return String(decoding: v, as: UTF8.self) }
+        return nil
+    }
+}

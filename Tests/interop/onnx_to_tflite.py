@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Convert every corpus .onnx to TFLite with modelconv and let LiteRT judge the result.
+
+For each models/onnx/<id>.onnx: `modelconv ops --target tflite` (pre-flight), then `modelconv convert`
+to .tflite with the reference inputs (`--inputs refs/<id>.npz`, which also fixes dynamic input dims;
+modelconv validates the result in its reference interpreter), time and peak memory measured; then
+LiteRT (`ai_edge_litert.interpreter.Interpreter`) runs the .tflite on the reference inputs and its
+outputs are compared with the stored onnxruntime outputs (`output:<name>`): float within the float32
+tier (atol 1e-5 + rtol 1e-4), integer outputs within 1 step. Models the pre-flight refuses are listed
+as NOT SUPPORTED with the reason and count as failures.
+Prints a table: model, ops, transposes left, seconds, peak memory, max error; then `N passed, M failed`.
+
+Usage: python3 Tests/interop/onnx_to_tflite.py --modelconv PATH [--corpus DIR] [--nhwc-io]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from ai_edge_litert.interpreter import Interpreter
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import interop_common as ic  # noqa: E402
+
+ATOL, RTOL = 1e-5, 1e-4
+
+
+def convert(modelconv, src, dst, refs, extra):
+    """Runs convert as a child; returns (returncode, stderr, stdout, seconds, peak RSS MiB of that child)."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        t = time.perf_counter()
+        actions = [(os.POSIX_SPAWN_DUP2, out.fileno(), 1), (os.POSIX_SPAWN_DUP2, err.fileno(), 2)]
+        pid = os.posix_spawn(modelconv, [modelconv, "convert", str(src), str(dst), "--inputs", str(refs), "--json", *extra],
+                             os.environ, file_actions=actions)
+        _, status, usage = os.wait4(pid, 0)
+        seconds = time.perf_counter() - t
+        out.seek(0)
+        err.seek(0)
+        return os.waitstatus_to_exitcode(status), err.read().strip(), out.read(), seconds, usage.ru_maxrss / 1024
+
+
+def run_litert(path, feeds, nhwc_io):
+    """Runs the model in LiteRT on `feeds` (by tensor name); returns outputs by name (NCHW when nhwc_io)."""
+    it = Interpreter(model_path=str(path), num_threads=1)
+    for d in it.get_input_details():
+        x = feeds[d["name"]]
+        if nhwc_io and x.ndim == 4:
+            x = x.transpose(0, 2, 3, 1)
+        if list(d["shape"]) != list(x.shape):
+            it.resize_tensor_input(d["index"], list(x.shape))
+    it.allocate_tensors()
+    for d in it.get_input_details():
+        x = feeds[d["name"]]
+        if nhwc_io and x.ndim == 4:
+            x = x.transpose(0, 2, 3, 1)
+        it.set_tensor(d["index"], np.ascontiguousarray(x).astype(d["dtype"]))
+    it.invoke()
+    outs = {}
+    for d in it.get_output_details():
+        y = it.get_tensor(d["index"])
+        if nhwc_io and y.ndim == 4:
+            y = y.transpose(0, 3, 1, 2)
+        outs[d["name"]] = y
+    return outs
+
+
+def compare(got, want):
+    """Max error and whether it is within tolerance (float tier, or 1 step for integers)."""
+    if got.shape != want.shape:
+        return f"shape {got.shape} vs {want.shape}", False
+    if np.issubdtype(want.dtype, np.floating):
+        g, w = got.astype(np.float64), want.astype(np.float64)
+        err = float(np.max(np.abs(g - w))) if w.size else 0.0
+        ok = bool(np.all(np.abs(g - w) <= ATOL + RTOL * np.abs(w)))
+        return f"{err:.3g}", ok
+    err = int(np.max(np.abs(got.astype(np.int64) - want.astype(np.int64)))) if want.size else 0
+    return f"{err} steps", err <= (0 if want.dtype == np.int64 else 1)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--modelconv", required=True)
+    ap.add_argument("--corpus", type=Path, default=None)
+    ap.add_argument("--nhwc-io", action="store_true", help="convert with --nhwc-io (inputs/outputs transposed here)")
+    args = ap.parse_args()
+    modelconv = ic.resolve_modelconv(args.modelconv)
+    corpus = args.corpus or ic.default_corpus_dir()
+    ic.require_corpus(corpus)
+    extra = ["--nhwc-io"] if args.nhwc_io else []
+    rows, passed, failed, notes = [], 0, 0, []
+    with tempfile.TemporaryDirectory() as tmp:
+        for src in sorted((corpus / "models" / "onnx").glob("*.onnx")):
+            mid = src.stem
+            refs_path = corpus / "refs" / f"{mid}.npz"
+            pre = subprocess.run([modelconv, "ops", "--target", "tflite", str(src)], capture_output=True, text=True)
+            if pre.returncode != 0:
+                reasons = [line.strip() for line in pre.stdout.splitlines() if line.strip()]
+                rows.append([mid, "-", "-", "-", "-", "NOT SUPPORTED"])
+                notes.append(f"{mid}: NOT SUPPORTED — {len(reasons)} node(s), e.g. {ic.one_line(reasons[0] if reasons else pre.stderr, 160)}")
+                failed += 1
+                continue
+            dst = Path(tmp) / f"{mid}.tflite"
+            rc, err, out, seconds, peak = convert(modelconv, src, dst, refs_path, extra)
+            if rc != 0:
+                rows.append([mid, "-", "-", f"{seconds:.2f}", f"{peak:.0f} MiB", "CONVERT FAILED"])
+                notes.append(f"{mid}: convert failed (exit {rc}): {ic.one_line(err, 200)}")
+                failed += 1
+                continue
+            report = json.loads(out)
+            refs = np.load(refs_path)
+            feeds = {k.split(":", 1)[1]: refs[k] for k in refs.files if k.startswith("input:")}
+            want = {k.split(":", 1)[1]: refs[k] for k in refs.files if k.startswith("output:")}
+            try:
+                got = run_litert(dst, feeds, args.nhwc_io)
+            except Exception as e:  # noqa: BLE001
+                rows.append([mid, str(report["nodesOut"]), str(report["transposesLeft"]), f"{seconds:.2f}", f"{peak:.0f} MiB", "LITERT FAILED"])
+                notes.append(f"{mid}: LiteRT failed: {ic.one_line(str(e), 200)}")
+                failed += 1
+                continue
+            errors, ok = [], True
+            for name, w in want.items():
+                if name not in got:
+                    errors.append(f"{name}: missing")
+                    ok = False
+                    continue
+                e, good = compare(got[name], w)
+                errors.append(e if len(want) == 1 else f"{name}: {e}")
+                ok = ok and good
+            rows.append([mid, str(report["nodesOut"]), str(report["transposesLeft"]), f"{seconds:.2f}", f"{peak:.0f} MiB",
+                         ("" if ok else "FAIL ") + "; ".join(errors)])
+            passed += ok
+            failed += not ok
+    ic.print_table(["model", "ops", "transposes left", "seconds", "peak memory", "max error"], rows)
+    for n in notes:
+        print("  " + n)
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    ic.run_main(main)
