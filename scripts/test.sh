@@ -21,4 +21,9 @@ python3 Tests/interop/onnx_roundtrip.py --modelconv "$BIN" || status=1
 python3 Tests/interop/tflite_roundtrip.py --modelconv "$BIN" || status=1
 python3 Tests/interop/tflite_to_onnx.py --modelconv "$BIN" || status=1
 python3 Tests/interop/ort_convert.py --modelconv "$BIN" || status=1
+
+echo "== ONNX -> TFLite (issue 7, in progress: reported, not yet gating)"
+# Models the converter does not support yet are listed with the reason; the ones it converts must
+# still match in LiteRT, which the script's table shows. This tier gates once issue 7 is resolved.
+python3 Tests/interop/onnx_to_tflite.py --modelconv "$BIN" || echo "onnx_to_tflite: some corpus models are not converted yet (see the table above)"
 exit $status
