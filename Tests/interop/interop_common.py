@@ -80,6 +80,19 @@ def require_corpus(corpus: Path) -> None:
     sys.exit(1)
 
 
+def corpus_arguments(description: str | None = None):
+    """Parses --modelconv and --corpus; exits loudly when the corpus is missing. Returns (args, corpus)."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--modelconv", required=True, help="path of the modelconv executable")
+    ap.add_argument("--corpus", type=Path, default=None, help="corpus dir (default: $MODELCONV_CORPUS or ../shared/corpus)")
+    args = ap.parse_args()
+    corpus = args.corpus or default_corpus_dir()
+    require_corpus(corpus)
+    return args, corpus
+
+
 def resolve_modelconv(path: str) -> str:
     p = shutil.which(path) if os.sep not in path else path
     if not p or not os.path.isfile(p):

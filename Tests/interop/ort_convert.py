@@ -14,7 +14,6 @@ Prints a table and `N passed, M failed`.
 
 Usage: python3 Tests/interop/ort_convert.py --modelconv PATH [--corpus DIR]
 """
-import argparse
 import json
 import os
 import subprocess
@@ -77,12 +76,7 @@ def judge(got, refs, mid, tflite=False):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--modelconv", required=True)
-    ap.add_argument("--corpus", type=Path, default=None)
-    args = ap.parse_args()
-    corpus = args.corpus or ic.default_corpus_dir()
-    ic.require_corpus(corpus)
+    args, corpus = ic.corpus_arguments(__doc__)
     for j in (corpus / "refs").glob("*.json"):
         meta[j.stem] = json.loads(j.read_text())
     rows = []

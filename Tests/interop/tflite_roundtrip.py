@@ -9,7 +9,6 @@ and that the original file was not modified. Prints a table and `N passed, M fai
 
 Usage: python3 Tests/interop/tflite_roundtrip.py --modelconv PATH [--corpus DIR]
 """
-import argparse
 import hashlib
 import os
 import subprocess
@@ -53,12 +52,7 @@ def run(path, feeds):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--modelconv", required=True)
-    ap.add_argument("--corpus", type=Path, default=None)
-    args = ap.parse_args()
-    corpus = args.corpus or ic.default_corpus_dir()
-    ic.require_corpus(corpus)
+    args, corpus = ic.corpus_arguments(__doc__)
     models = sorted((corpus / "models" / "tflite").glob("*.tflite"))
     passed = failed = 0
     rows = []

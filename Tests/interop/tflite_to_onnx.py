@@ -13,7 +13,6 @@ Prints a table: model, ops, seconds, peak memory, max error (float or steps), an
 
 Usage: python3 Tests/interop/tflite_to_onnx.py --modelconv PATH [--corpus DIR]
 """
-import argparse
 import json
 import resource
 import subprocess
@@ -52,12 +51,7 @@ def convert(modelconv, src, dst):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--modelconv", required=True)
-    ap.add_argument("--corpus", type=Path, default=None)
-    args = ap.parse_args()
-    corpus = args.corpus or ic.default_corpus_dir()
-    ic.require_corpus(corpus)
+    args, corpus = ic.corpus_arguments(__doc__)
     rows, passed, failed = [], 0, 0
     with tempfile.TemporaryDirectory() as tmp:
         for src in sorted((corpus / "models" / "tflite").glob("*.tflite")):
