@@ -12,8 +12,13 @@ echo "== Swift test suites"
 swift build --build-tests
 swift test --skip-build
 
-echo "== Interop tier (onnx.checker, onnxruntime, LiteRT)"
 BIN=.build/debug/modelconv
+echo "== ONNX -> TFLite (issue 7, in progress: reported, not yet gating)"
+# Models the converter does not support yet are listed with the reason; the ones it converts must
+# still match in LiteRT, which the script's table shows. This tier gates once issue 7 is resolved.
+python3 Tests/interop/onnx_to_tflite.py --modelconv "$BIN" || echo "onnx_to_tflite: some corpus models are not converted yet (see the table above)"
+
+echo "== Interop tier (onnx.checker, onnxruntime, LiteRT)"
 status=0
 python3 Tests/interop/onnx_testdata_roundtrip.py --modelconv "$BIN" || status=1
 python3 Tests/interop/external_data_check.py --modelconv "$BIN" || status=1
@@ -22,8 +27,4 @@ python3 Tests/interop/tflite_roundtrip.py --modelconv "$BIN" || status=1
 python3 Tests/interop/tflite_to_onnx.py --modelconv "$BIN" || status=1
 python3 Tests/interop/ort_convert.py --modelconv "$BIN" || status=1
 
-echo "== ONNX -> TFLite (issue 7, in progress: reported, not yet gating)"
-# Models the converter does not support yet are listed with the reason; the ones it converts must
-# still match in LiteRT, which the script's table shows. This tier gates once issue 7 is resolved.
-python3 Tests/interop/onnx_to_tflite.py --modelconv "$BIN" || echo "onnx_to_tflite: some corpus models are not converted yet (see the table above)"
 exit $status
