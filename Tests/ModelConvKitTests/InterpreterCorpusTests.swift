@@ -29,6 +29,35 @@ struct InterpreterCorpusTests {
         }
     }
 
+    /// Models whose only reference is XNNPACK (LiteRT's reference kernels lack their custom op) and
+    /// where XNNPACK itself is not float32-exact (its input to the custom op is 3.2e-3 off the
+    /// reference kernels): compared in the approximate tier.
+    static let xnnpackOnly: Set<String> = ["mp_selfie_segmentation"]
+
+    @Test("every corpus TFLite model matches LiteRT's reference kernels (quantized: within 1 step)")
+    func tfliteModels() throws {
+        for url in Self.models("tflite") {
+            let id = url.deletingPathExtension().lastPathComponent
+            let stored = try InputSet.readArchive(path: Self.refs(url))
+            let hasReference = stored.keys.contains { $0.hasPrefix("output_builtin_ref:") }
+            var report = try ModelConverter().validate(
+                model: url.path, referenceArchive: Self.refs(url), referencePrefix: hasReference ? "output_builtin_ref" : "output",
+                inputs: InputOptions())
+            if Self.xnnpackOnly.contains(id) {
+                report.outputs = report.outputs.map { o in
+                    var o = o
+                    o.passed = o.maxAbsError <= Tolerance.approximate.atol + Tolerance.approximate.rtol
+                    o.tolerance = .approximate
+                    return o
+                }
+            }
+            for o in report.outputs {
+                print("interpreter \(id) \(o.name): max abs \(o.maxAbsError) tier \(o.tolerance.summary)")
+            }
+            #expect(report.passed, "\(id):\n\(report.renderText())")
+        }
+    }
+
     @Test("a changed weight is found: validate fails and names the node that reads it")
     func mutation() throws {
         let folder = Fixtures.temporaryFolder()
