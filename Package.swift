@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "ONNXFormatTests", dependencies: ["ONNXFormat", "ModelIR", "ModelFiles", "CProtobufONNX", "ConverterTestSupport"]),
         .testTarget(name: "ModelConvKitTests", dependencies: ["ModelConvKit", "Validation", "ConverterTestSupport"]),
         .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "ONNXFormat", "ModelIR", "ConverterTestSupport"]),
-        .testTarget(name: "TFLiteFormatTests", dependencies: ["TFLiteFormat", "ModelIR", "ConverterTestSupport"], exclude: ["Fixtures/make_bad_models.py"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TFLiteFormatTests", dependencies: ["TFLiteFormat", "ModelIR", "ConverterTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ORTFormatTests", dependencies: ["ORTFormat", "ModelIR", "ConverterTestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["modelconv", "ConverterTestSupport"], exclude: ["Snapshots"]),
     ],

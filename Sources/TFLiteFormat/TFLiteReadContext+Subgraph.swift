@@ -48,9 +48,7 @@ extension TFLiteReadContext {
         if name != original { metadata.append(.init(key: TFLiteDialect.originalNameKey, value: original)) }
         if raw.is_variable != 0 { metadata.append(.init(key: TFLiteDialect.isVariableKey, value: "1")) }
         if raw.has_rank != 0 { metadata.append(.init(key: TFLiteDialect.hasRankKey, value: "1")) }
-        if raw.has_sparsity != 0 {
-            throw .unsupported(path: path, element: element, reason: "sparse tensors are not supported yet")
-        }
+
         if raw.variant_count > 0 || raw.external_buffer != 0 {
             throw .unsupported(path: path, element: element, reason: "variant sub-types and external buffers are not supported")
         }
@@ -89,7 +87,11 @@ extension TFLiteReadContext {
             throw .unsupported(path: path, element: element, reason: "unknown tensor type \(raw.type)")
         }
         let info = ValueInfo(name: name, type: type, metadata: metadata, quantization: try quantization(raw, element: element))
-        guard let view = try buffer(raw.buffer, element: element) else { return (info, nil) }
+        guard var view = try buffer(raw.buffer, element: element) else { return (info, nil) }
+        if raw.has_sparsity != 0, let shape, let dataType {
+            // Sparse constants are densified: the IR holds dense tensors (a rewrite stores them dense).
+            view = try densify(s, t, values: view, dataType: dataType, shape: shape, element: element)
+        }
         guard let dataType, let shape else {
             throw .invalid(path: path, reason: "\(element): a constant needs a known type and shape")
         }

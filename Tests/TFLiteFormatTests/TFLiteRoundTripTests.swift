@@ -89,3 +89,17 @@ struct TFLiteOffsetBufferTests {
         #expect(size > model.graph.initializers.reduce(0) { $0 + $1.byteCount })
     }
 }
+
+@Suite("TFLite sparse constants")
+struct TFLiteSparseTests {
+    @Test("a CSR-sparse weight matrix is densified to the values it encodes")
+    func densify() throws {
+        let fixtures = Fixtures.packageRoot.appendingPathComponent("Tests/TFLiteFormatTests/Fixtures")
+        let model = try TFLiteReader().read(path: fixtures.appendingPathComponent("sparse_weights.tflite").path)
+        let npy = try Data(contentsOf: fixtures.appendingPathComponent("sparse_weights.dense.npy"))
+        let expected = [UInt8](npy.suffix(16 * 16 * 4))  // .npy: header, then 256 float32 values
+        let weights = model.graph.initializers.first { $0.dims == [16, 16] }
+        #expect(weights?.byteView?.bytes == expected)
+        #expect(expected.contains { $0 != 0 })
+    }
+}

@@ -94,6 +94,44 @@ def unsupported_ops():
     save(m, "unsupported_ops.tflite")
 
 
+def sparse_weights():
+    """A valid model whose 16x16 FULLY_CONNECTED weights are stored sparse (dense rows, CSR columns)."""
+    import numpy as np
+    m = load()
+    g = m.subgraphs[0]
+    for t in g.tensors:
+        if len(t.shape) == 2 and t.shape[0] == 16 and t.shape[1] == 16 and m.buffers[t.buffer].data is not None:
+            dense = np.frombuffer(bytes(m.buffers[t.buffer].data), dtype=np.float32).reshape(16, 16).copy()
+            dense[np.abs(dense) < 0.2] = 0  # make it sparse; the model stays valid, LiteRT densifies it
+            segments, indices, values = [0], [], []
+            for r in range(16):
+                cols = np.nonzero(dense[r])[0]
+                indices += cols.tolist()
+                values += dense[r, cols].tolist()
+                segments.append(len(indices))
+            sp = schema.SparsityParametersT()
+            sp.traversalOrder = [0, 1]
+            d0 = schema.DimensionMetadataT()
+            d0.format = schema.DimensionType.DENSE
+            d0.denseSize = 16
+            d1 = schema.DimensionMetadataT()
+            d1.format = schema.DimensionType.SPARSE_CSR
+            d1.arraySegmentsType = schema.SparseIndexVector.Int32Vector
+            d1.arraySegments = schema.Int32VectorT()
+            d1.arraySegments.values = segments
+            d1.arrayIndicesType = schema.SparseIndexVector.Int32Vector
+            d1.arrayIndices = schema.Int32VectorT()
+            d1.arrayIndices.values = indices
+            sp.dimMetadata = [d0, d1]
+            t.sparsity = sp
+            m.buffers[t.buffer].data = np.array(values, dtype=np.float32).view(np.uint8)
+            (HERE / "sparse_weights.dense.npy").write_bytes(b"")
+            np.save(HERE / "sparse_weights.dense.npy", dense)
+            break
+    save(m, "sparse_weights.tflite")
+
+
 if __name__ == "__main__":
     main()
     unsupported_ops()
+    sparse_weights()
