@@ -53,7 +53,12 @@ struct ConversionPlan {
             throw .unsupported("converting .\(source.rawValue) to .\(target.rawValue) is not supported by this build yet")
         }
         do {
-            return try PassPipeline(passes).run(&model)
+            var applied = try PassPipeline(passes).run(&model)
+            // Notes a pass leaves for the report (not written to the file).
+            if let i = model.metadata.firstIndex(where: { $0.key == TFLiteRaising.reportKey }) {
+                applied.append(model.metadata.remove(at: i).value)
+            }
+            return applied
         } catch {
             throw error.isUnsupported ? .unsupported("cannot convert: \(error)") : .input("cannot convert: \(error)")
         }

@@ -37,10 +37,12 @@ public struct TFLiteRaising: GraphPass {
         }
         for node in g.nodes {
             ctx.current = node
+            if try QuantRaisings.raise(node, ctx) { continue }
             if try fold(node, ctx) { continue }
             guard node.normalizedDomain.isEmpty, let raising = TFLiteRaisings.table[node.opType] else {
                 throw ctx.unsupported(Self.reason(for: node))
             }
+            if node.inputs.contains(where: { ctx.dequantized[$0] != nil }) { ctx.floatIslands[node.opType, default: 0] += 1 }
             try raising(ctx, node)
         }
         let outputs = try finishOutputs(g, ctx)
@@ -53,8 +55,14 @@ public struct TFLiteRaising: GraphPass {
         model.functions = []
         model.subgraphs = []
         model.producerName = "modelconv"
+        model.metadata.removeAll { $0.key == Self.reportKey }
+        if let note = QuantRaisings.summary(ctx) { model.metadata.append(MetadataEntry(key: Self.reportKey, value: note)) }
         return true
     }
+
+    /// Model metadata key under which the pass leaves its QDQ summary for the conversion report
+    /// (taken out again before writing).
+    public static let reportKey = "modelconv.report.qdq"
 
     // MARK: Boundary
 
@@ -206,7 +214,7 @@ typealias Raising = @Sendable (RaisingContext, Node) throws(PassError) -> Void
 enum TFLiteRaisings {
     static let table: [String: Raising] = {
         var t: [String: Raising] = [:]
-        for family in [ConvRaisings.table, ElementwiseRaisings.table, ShapeRaisings.table] {
+        for family in [ConvRaisings.table, ElementwiseRaisings.table, ShapeRaisings.table, QuantRaisings.table] {
             t.merge(family) { a, _ in a }
         }
         return t
@@ -218,6 +226,8 @@ enum TFLiteRaisings {
         "MaxPool": "2-D; explicit pads equal to SAME, or padded with PADV2", "AveragePool": "2-D; pads equal to SAME or zero",
         "Gemm": "constant B", "MatMul": "constant 2-D B → FULLY_CONNECTED, else BATCH_MATMUL",
         "Softmax": "any axis (moved last by the layout)", "Reshape": "constant shape",
+        "QuantizeLinear": "int8/uint8 (uint8 becomes int8, zero point − 128), per-tensor for activations; fused into the int8 op before it",
+        "DequantizeLinear": "of constants (weights, per-channel) or of QuantizeLinear outputs; DEQUANTIZE only before float ops",
     ]
 }
 
