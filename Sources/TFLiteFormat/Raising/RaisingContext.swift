@@ -117,7 +117,7 @@ final class RaisingContext {
 
     /// Records a constant source value (folded; written only where an op reads it).
     func bindConstant(_ name: String, _ tensor: Tensor) {
-        var t = tensor
+        var t = Float16Storage.widened(tensor)
         t.name = name
         values[name] = RaisedValue(name: name, shape: t.dims, type: t.dataType, perm: Layout.identity(t.dims.count), constant: t)
     }
