@@ -70,3 +70,24 @@ struct ONNXToTFLiteFloat16Tests {
         #expect(g.inputs.first?.type?.tensorType?.elementType == .float)
     }
 }
+
+/// Slice on a computed NHWC-stored value (axes remapped, negative step) becomes STRIDED_SLICE and validates.
+@Suite("ONNX → TFLite Slice")
+struct ONNXToTFLiteSliceTests {
+    @Test("Slice after a Conv: channel range and reversed width")
+    func sliceAfterConv() throws {
+        var model = ONNXToTFLiteLayoutTests.chain()
+        let ints = { (name: String, v: [Int64]) in Tensor(name: name, dataType: .int64, dims: [Int64(v.count)], contents: .bytes(v.withUnsafeBytes { ByteView(copying: $0) })) }
+        model.graph.initializers += [ints("st", [1, -1]), ints("en", [4, -100]), ints("ax", [1, 3]), ints("sp", [1, -2])]
+        model.graph.nodes.append(Node(name: "slice", opType: "Slice", inputs: ["y", "st", "en", "ax", "sp"], outputs: ["z"]))
+        model.graph.outputs = [ValueInfo(name: "z", type: GraphBuilder.floatType([1, 3, 4, 2]))]
+        let folder = Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let source = folder.appendingPathComponent("s.onnx").path
+        try ONNXWriter().write(model, to: source)
+        let report = try ModelConverter().convert(input: source, output: folder.appendingPathComponent("s.tflite").path, options: ConvertOptions())
+        #expect(report.validation?.passed == true)
+        #expect(report.opsOut.contains { $0.op == "STRIDED_SLICE" })
+        #expect(report.validation?.outputs.first?.shape == [1, 3, 4, 2])
+    }
+}

@@ -237,7 +237,7 @@ typealias Raising = @Sendable (RaisingContext, Node) throws(PassError) -> Void
 enum TFLiteRaisings {
     static let table: [String: Raising] = {
         var t: [String: Raising] = [:]
-        for family in [ConvRaisings.table, ElementwiseRaisings.table, ShapeRaisings.table, QuantRaisings.table] {
+        for family in [ConvRaisings.table, ElementwiseRaisings.table, ShapeRaisings.table, QuantRaisings.table, SliceRaisings.table] {
             t.merge(family) { a, _ in a }
         }
         return t
@@ -249,6 +249,7 @@ enum TFLiteRaisings {
         "MaxPool": "2-D; explicit pads equal to SAME, or padded with PADV2", "AveragePool": "2-D; pads equal to SAME or zero",
         "Gemm": "constant B", "MatMul": "constant 2-D B → FULLY_CONNECTED, else BATCH_MATMUL",
         "Softmax": "any axis (moved last by the layout)", "Reshape": "constant shape",
+        "Slice": "constant starts/ends/axes/steps", "Expand": "constant shape",
         "QuantizeLinear": "int8/uint8 (uint8 becomes int8, zero point − 128), per-tensor for activations; fused into the int8 op before it",
         "DequantizeLinear": "of constants (weights, per-channel) or of QuantizeLinear outputs; DEQUANTIZE only before float ops",
     ]
