@@ -11,6 +11,8 @@ struct ConversionPlan {
     var nhwcIO = false
     /// ONNX → TFLite: concrete shapes for graph inputs with dynamic dims.
     var inputShapes: [String: [Int64]] = [:]
+    /// ONNX → TFLite: store float32 weights as float16 behind DEQUANTIZE.
+    var float16 = false
 
     /// Nodes the plan cannot convert, with the reason, found before any work is done.
     func preflight(_ model: Model) -> [String] {
@@ -48,12 +50,17 @@ struct ConversionPlan {
         case (.tflite, .ort):
             passes = [TFLiteLowering(opset: opset), ONNXExportCleanup(), ConstantsToInitializers(), ExpandFunctionOps(), Float16ComputeCasts()]
         case (.onnx, .tflite):
-            passes = [TFLiteRaising(nhwcIO: nhwcIO, inputShapes: inputShapes, evaluator: ConstantFolding.evaluator)]
+            passes = [TFLiteRaising(nhwcIO: nhwcIO, inputShapes: inputShapes, evaluator: ConstantFolding.evaluator, float16Weights: float16)]
         default:
             throw .unsupported("converting .\(source.rawValue) to .\(target.rawValue) is not supported by this build yet")
         }
         do {
-            return try PassPipeline(passes).run(&model)
+            var applied = try PassPipeline(passes).run(&model)
+            // Notes a pass leaves for the report (not written to the file).
+            if let i = model.metadata.firstIndex(where: { $0.key == TFLiteRaising.reportKey }) {
+                applied += model.metadata.remove(at: i).value.split(separator: "\n").map(String.init)
+            }
+            return applied
         } catch {
             throw error.isUnsupported ? .unsupported("cannot convert: \(error)") : .input("cannot convert: \(error)")
         }

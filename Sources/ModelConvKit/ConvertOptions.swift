@@ -10,6 +10,8 @@ public struct ConvertOptions: Sendable {
     public var quantizedSteps: Double = 1
     /// Converting to TFLite: rank-4 inputs and outputs NHWC (no boundary transposes).
     public var nhwcIO: Bool
+    /// Converting to TFLite: float16 weights expanded by DEQUANTIZE, float32 compute.
+    public var float16 = false
 
     public init(opset: Int = 17, validate: Bool = true, inputs: InputOptions = InputOptions(), nhwcIO: Bool = false) {
         self.opset = opset

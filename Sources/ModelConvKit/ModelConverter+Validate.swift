@@ -78,12 +78,12 @@ extension ModelConverter {
 
     /// Runs two models (already read) on the same inputs and compares their outputs.
     public func validate(reference: Model, referenceName: String, candidate: Model, candidateName: String,
-                         inputs options: InputOptions, quantizedSteps: Double = 1) throws(ModelConvError) -> ValidationReport {
+                         inputs options: InputOptions, quantizedSteps: Double = 1, float16Weights: Bool = false) throws(ModelConvError) -> ValidationReport {
         let a = try executable(reference)
         let b = try executable(candidate)
         let (inputs, sources) = try resolveInputs(for: a, options: options)
         do {
-            return try Validator(quantizedSteps: quantizedSteps).compare(
+            return try Validator(quantizedSteps: quantizedSteps, float16Weights: float16Weights).compare(
                 reference: a, referenceName: referenceName, candidate: b, candidateName: candidateName,
                 inputs: inputs, inputSources: sources)
         } catch {

@@ -44,6 +44,7 @@ public struct ModelConverter: Sendable {
         var converted = model
         var plan = ConversionPlan(source: sourceFormat, target: targetFormat, opset: options.opset)
         plan.nhwcIO = options.nhwcIO
+        plan.float16 = options.float16
         if sourceFormat == .onnx, targetFormat == .tflite {
             // TFLite shapes are static: dynamic input dims take the shapes of the validation inputs.
             try plan.refuseBlockers(model)
@@ -74,7 +75,8 @@ public struct ModelConverter: Sendable {
             // With --nhwc-io the result takes NHWC inputs: validate it wrapped back to the source's NCHW.
             let candidate = options.nhwcIO && targetFormat == .tflite ? readBack.nchwAdapted() : readBack
             let validation = try validate(reference: model, referenceName: input, candidate: candidate, candidateName: output,
-                                          inputs: options.inputs, quantizedSteps: options.quantizedSteps)
+                                          inputs: options.inputs, quantizedSteps: options.quantizedSteps,
+                                          float16Weights: options.float16 && targetFormat == .tflite)
             report.validation = validation
             report.seconds = Date().timeIntervalSince(start)
             guard validation.passed else {

@@ -6,10 +6,13 @@ public struct Validator: Sendable {
     public var kernels: KernelTable
     /// Allowed distance, in quantization steps, for quantized integer outputs.
     public var quantizedSteps: Double
+    /// The candidate stores float32 weights as float16 (`--float16`): float32 outputs are judged in the float16 tier.
+    public var float16Weights: Bool
 
-    public init(kernels: KernelTable = .standard, quantizedSteps: Double = 1) {
+    public init(kernels: KernelTable = .standard, quantizedSteps: Double = 1, float16Weights: Bool = false) {
         self.kernels = kernels
         self.quantizedSteps = quantizedSteps
+        self.float16Weights = float16Weights
     }
 
     /// Runs `model` and returns its outputs (and intermediates when asked).
@@ -37,7 +40,8 @@ public struct Validator: Sendable {
         let stateOutputs = Set((reference.graph.outputs + candidate.graph.outputs).filter { $0.metadata("modelconv.role") == "state" }.map(\.name))
         for (name, expected, actual) in pairs.matched {
             guard let e = expected.tensor, let x = actual.tensor else { continue }
-            let tol = Tolerance.forOutput(name, of: reference, dtype: e.dataType, quantizedSteps: quantizedSteps)
+            var tol = Tolerance.forOutput(name, of: reference, dtype: e.dataType, quantizedSteps: quantizedSteps)
+            if float16Weights && tol.tier == .float32 { tol = .float16 }
             report.outputs.append(OutputComparison(name: name, actual: x, expected: e, tolerance: tol))
         }
         report.unmatchedOutputs = pairs.unmatched.filter { !stateOutputs.contains($0) }

@@ -38,6 +38,9 @@ struct Convert: ParsableCommand {
     @Flag(help: "Converting to .tflite: make rank-4 inputs and outputs NHWC (no boundary transposes).")
     var nhwcIo = false
 
+    @Flag(help: "Converting to .tflite: store float32 weights as float16 expanded by DEQUANTIZE (float32 compute).")
+    var float16 = false
+
     @Flag(help: "Skip the numeric validation of the result.")
     var noValidate = false
 
@@ -56,6 +59,7 @@ struct Convert: ParsableCommand {
             let converter = ModelConverter(registry: .standard(onnxWrite: writeOptions))
             var options = ConvertOptions(opset: opset, validate: !noValidate, inputs: inputOptions, nhwcIO: nhwcIo)
             options.quantizedSteps = steps
+            options.float16 = float16
             let report = try converter.convert(input: input, output: output, options: options)
             FileHandleWriter.writeStdout(json ? report.renderJSON() : report.renderText())
         }

@@ -213,7 +213,8 @@ enum ElementwiseRaisings {
     static let cast: Raising = { ctx, node throws(PassError) in
         let x = try ctx.required(0)
         guard let to = node.intAttribute("to") else { throw ctx.invalid("Cast without 'to'") }
-        let type = DataType(rawValue: Int32(to))
+        var type = DataType(rawValue: Int32(to))
+        if type == .float16 { type = .float }  // compute stays float32 (Float16Storage)
         if type == x.type {
             ctx.alias(node.outputs[0], to: x)
             return

@@ -44,6 +44,19 @@ final class RaisingContext {
     var producer: [String: Int] = [:]
     /// The source node being raised (for names and errors).
     var current = Node(opType: "", inputs: [], outputs: [])
+    /// The nodes that read each source value (for looking ahead at a QuantizeLinear).
+    let readers: [String: [Node]]
+    /// DequantizeLinear outputs still held as quantized tensors: a DEQUANTIZE is emitted only
+    /// when an op that cannot run on the quantized tensor reads them (see `QuantRaisings`).
+    var dequantized: [String: QuantizedValue] = [:]
+    /// Quantization of source values held as int8 tensors (QuantizeLinear outputs, fused results).
+    var quantization: [String: QuantParams] = [:]
+    /// Scales of constants that came from a DequantizeLinear (weights, biases), semantic axis.
+    var constantQuantization: [String: QuantParams] = [:]
+    /// What the QDQ handling left as float ops, by ONNX op type (for the conversion report).
+    var floatIslands: [String: Int] = [:]
+    /// Int8 ops emitted from QDQ groups, by ONNX op type.
+    var fusedOps: [String: Int] = [:]
 
     init(source: Graph, opset: Int, opsetImports: [OpsetImport], evaluator: ConstantEvaluator?) {
         self.opset = opset
@@ -56,6 +69,9 @@ final class RaisingContext {
         var counts: [String: Int] = [:]
         for n in source.nodes { for i in n.inputs where !i.isEmpty { counts[i, default: 0] += 1 } }
         self.consumers = counts
+        var readers: [String: [Node]] = [:]
+        for n in source.nodes { for i in Set(n.inputs) where !i.isEmpty { readers[i, default: []].append(n) } }
+        self.readers = readers
         self.outputNames = Set(source.outputs.map(\.name))
     }
 
@@ -68,9 +84,21 @@ final class RaisingContext {
 
     /// The raised value of source value `name`.
     func value(_ name: String) throws(PassError) -> RaisedValue {
-        guard let v = values[name] else { throw invalid("input '\(name)' has no known type and shape") }
-        return v
+        if let v = values[name] { return v }
+        if let q = dequantized[name] { return dequantize(name, q) }
+        throw invalid("input '\(name)' has no known type and shape")
     }
+
+    /// Emits the DEQUANTIZE that makes quantized `q` available as float source value `name`.
+    private func dequantize(_ name: String, _ q: QuantizedValue) -> RaisedValue {
+        let y = define(name, shape: q.value.shape, type: .float, perm: q.value.perm)
+        emit("DEQUANTIZE", [q.value.name], [y])
+        floatIslands["DEQUANTIZE", default: 0] += 1
+        return values[name] ?? q.value
+    }
+
+    /// Removes the binding of a source value (a temporary quantized view ends).
+    func unbind(_ name: String) { values[name] = nil }
 
     /// Input `i` of the current node, or nil when absent.
     func input(_ i: Int) throws(PassError) -> RaisedValue? {
@@ -89,7 +117,7 @@ final class RaisingContext {
 
     /// Records a constant source value (folded; written only where an op reads it).
     func bindConstant(_ name: String, _ tensor: Tensor) {
-        var t = tensor
+        var t = Float16Storage.widened(tensor)
         t.name = name
         values[name] = RaisedValue(name: name, shape: t.dims, type: t.dataType, perm: Layout.identity(t.dims.count), constant: t)
     }

@@ -18,12 +18,15 @@ public struct TFLiteRaising: GraphPass {
     /// Concrete shapes of graph inputs whose declared dims are not all fixed.
     public var inputShapes: [String: [Int64]]
     public var evaluator: ConstantEvaluator?
+    /// Store float32 weights as float16 behind DEQUANTIZE (`--float16`; always for float16 sources).
+    public var float16Weights: Bool
     public var name: String { "tflite-raising (layout nchw→nhwc)" }
 
-    public init(nhwcIO: Bool = false, inputShapes: [String: [Int64]] = [:], evaluator: ConstantEvaluator? = nil) {
+    public init(nhwcIO: Bool = false, inputShapes: [String: [Int64]] = [:], evaluator: ConstantEvaluator? = nil, float16Weights: Bool = false) {
         self.nhwcIO = nhwcIO
         self.inputShapes = inputShapes
         self.evaluator = evaluator
+        self.float16Weights = float16Weights
     }
 
     public func run(_ model: inout Model) throws(PassError) -> Bool {
@@ -37,24 +40,37 @@ public struct TFLiteRaising: GraphPass {
         }
         for node in g.nodes {
             ctx.current = node
+            if try QuantRaisings.raise(node, ctx) { continue }
             if try fold(node, ctx) { continue }
             guard node.normalizedDomain.isEmpty, let raising = TFLiteRaisings.table[node.opType] else {
                 throw ctx.unsupported(Self.reason(for: node))
             }
+            if node.inputs.contains(where: { ctx.dequantized[$0] != nil }) { ctx.floatIslands[node.opType, default: 0] += 1 }
             try raising(ctx, node)
         }
         let outputs = try finishOutputs(g, ctx)
         var out = Graph(name: g.name ?? "main", inputs: inputs, outputs: outputs, valueInfos: ctx.valueInfos,
                         initializers: ctx.initializers, nodes: ctx.nodes)
         Self.dropUnused(&out)
+        var halfWeights = 0
+        if float16Weights || Float16Storage.usesFloat16(g) { halfWeights = Float16Storage.storeWeightsAsFloat16(&out) }
         model.graph = out
         model.opsetImports = []
         model.irVersion = nil
         model.functions = []
         model.subgraphs = []
         model.producerName = "modelconv"
+        model.metadata.removeAll { $0.key == Self.reportKey }
+        var notes: [String] = []
+        if let note = QuantRaisings.summary(ctx) { notes.append(note) }
+        if halfWeights > 0 { notes.append("float16-weights (\(halfWeights) weights stored as float16 behind DEQUANTIZE, float32 compute)") }
+        if !notes.isEmpty { model.metadata.append(MetadataEntry(key: Self.reportKey, value: notes.joined(separator: "\n"))) }
         return true
     }
+
+    /// Model metadata key under which the pass leaves its QDQ summary for the conversion report
+    /// (taken out again before writing).
+    public static let reportKey = "modelconv.report.qdq"
 
     // MARK: Boundary
 
@@ -75,8 +91,16 @@ public struct TFLiteRaising: GraphPass {
             }
         }
         let perm = nhwcIO && shape.count == 4 ? Layout.channelsLast(4) : Layout.identity(shape.count)
-        ctx.bind(input.name, RaisedValue(name: input.name, shape: shape, type: type, perm: perm))
         let dims = Layout.stored(shape, perm)
+        if type == .float16 {
+            // float32 compute: widen the input once.
+            ctx.current = Node(name: input.name, opType: "input", inputs: [input.name], outputs: [input.name])
+            let wide = ctx.temporary("float32", dims, .float)
+            ctx.emit("DEQUANTIZE", [input.name], [wide], version: 2)
+            ctx.bind(input.name, RaisedValue(name: wide, shape: shape, type: .float, perm: perm))
+        } else {
+            ctx.bind(input.name, RaisedValue(name: input.name, shape: shape, type: type, perm: perm))
+        }
         return ValueInfo(name: input.name, type: ValueType(.tensor(TensorType(elementType: type, shape: dims.map { .fixed($0) }))))
     }
 
@@ -86,8 +110,15 @@ public struct TFLiteRaising: GraphPass {
         let inputNames = Set(g.inputs.map(\.name))
         for o in g.outputs {
             ctx.current = Node(name: o.name, opType: "output", inputs: [o.name], outputs: [o.name])
-            let v = try ctx.value(o.name)
+            var v = try ctx.value(o.name)
             let perm = nhwcIO && v.rank == 4 ? Layout.channelsLast(4) : Layout.identity(v.rank)
+            if o.type?.tensorType?.elementType == .float16, v.type == .float {
+                // float32 compute, float16 output as declared.
+                let source = try ctx.stored(v, perm: perm)
+                let half = ctx.temporary("float16", Layout.stored(v.shape, perm), .float16)
+                ctx.emit("CAST", [source], [half])
+                v = RaisedValue(name: half, shape: v.shape, type: .float16, perm: perm)
+            }
             if v.constant == nil, v.perm == perm, v.name != o.name, !inputNames.contains(v.name),
                let index = ctx.producer[v.name], !g.outputs.contains(where: { $0.name != o.name && ctx.values[$0.name]?.name == v.name }) {
                 // Rename the producer's tensor to the output name.
@@ -206,7 +237,7 @@ typealias Raising = @Sendable (RaisingContext, Node) throws(PassError) -> Void
 enum TFLiteRaisings {
     static let table: [String: Raising] = {
         var t: [String: Raising] = [:]
-        for family in [ConvRaisings.table, ElementwiseRaisings.table, ShapeRaisings.table] {
+        for family in [ConvRaisings.table, ElementwiseRaisings.table, ShapeRaisings.table, QuantRaisings.table, SliceRaisings.table] {
             t.merge(family) { a, _ in a }
         }
         return t
@@ -218,6 +249,9 @@ enum TFLiteRaisings {
         "MaxPool": "2-D; explicit pads equal to SAME, or padded with PADV2", "AveragePool": "2-D; pads equal to SAME or zero",
         "Gemm": "constant B", "MatMul": "constant 2-D B → FULLY_CONNECTED, else BATCH_MATMUL",
         "Softmax": "any axis (moved last by the layout)", "Reshape": "constant shape",
+        "Slice": "constant starts/ends/axes/steps", "Expand": "constant shape",
+        "QuantizeLinear": "int8/uint8 (uint8 becomes int8, zero point − 128), per-tensor for activations; fused into the int8 op before it",
+        "DequantizeLinear": "of constants (weights, per-channel) or of QuantizeLinear outputs; DEQUANTIZE only before float ops",
     ]
 }
 
