@@ -16,6 +16,7 @@ let package = Package(
         .target(name: "ModelIR"),
         .target(name: "ModelFiles", dependencies: ["ModelIR"]),
         .target(name: "OpSet", dependencies: ["ModelIR"]),
+        .target(name: "ShapeInference", dependencies: ["ModelIR", "OpSet"]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .target(name: "Interpreter", dependencies: ["ModelIR", "OpSet", "COpenBLAS"]),
         .target(name: "Validation", dependencies: ["Interpreter", "ModelIR", "ONNXFormat", "ZIPFoundation"]),
@@ -32,7 +33,7 @@ let package = Package(
         .target(name: "TFLiteFormat", dependencies: ["ModelIR", "ModelFiles", "Passes", "CFlatTFLite"]),
 
         // MARK: Library API and CLI
-        .target(name: "ModelConvKit", dependencies: ["ModelIR", "ModelFiles", "OpSet", "Passes", "ONNXFormat", "TFLiteFormat", "Interpreter", "Validation"]),
+        .target(name: "ModelConvKit", dependencies: ["ModelIR", "ModelFiles", "OpSet", "Passes", "ONNXFormat", "TFLiteFormat", "Interpreter", "Validation", "ShapeInference"]),
         .executableTarget(
             name: "modelconv",
             dependencies: [
@@ -48,6 +49,7 @@ let package = Package(
         .testTarget(name: "ModelConvKitTests", dependencies: ["ModelConvKit", "Validation", "ConverterTestSupport"]),
         .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "ONNXFormat", "ModelIR", "ConverterTestSupport"]),
         .testTarget(name: "TFLiteFormatTests", dependencies: ["TFLiteFormat", "ModelIR", "ConverterTestSupport"], exclude: ["Fixtures/make_bad_models.py"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ShapeInferenceTests", dependencies: ["ShapeInference", "OpSet", "ModelIR", "ONNXFormat", "Interpreter", "TFLiteFormat", "Validation", "ConverterTestSupport"], exclude: ["shape-allowlist.txt"]),
         .testTarget(name: "CLITests", dependencies: ["modelconv", "ConverterTestSupport"], exclude: ["Snapshots"]),
     ],
     cxxLanguageStandard: .cxx17

@@ -12,9 +12,9 @@ public enum ShapeRuleError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// Infers the outputs of a subgraph (If/Loop/Scan body) given the types of its inputs; the
+/// Infers the outputs of a subgraph (If/Loop/Scan body) given what is known of its inputs; the
 /// returned graph carries the value infos inference wrote into it.
-public typealias SubgraphInference = (Graph, [SymType?]) throws(ShapeRuleError) -> (outputs: [InferredValue?], graph: Graph)
+public typealias SubgraphInference = (Graph, [InferredValue?]) throws(ShapeRuleError) -> (outputs: [InferredValue?], graph: Graph)
 
 /// What a shape rule sees of one node: its inputs' types and known values, its attributes, the opset;
 /// the rule sets the outputs.
@@ -113,8 +113,13 @@ public final class ShapeContext {
 
     /// Infers a subgraph attribute with the given input types and records its updated form.
     public func subgraph(_ attribute: String, inputs: [SymType?]) throws(ShapeRuleError) -> [InferredValue?]? {
+        try subgraph(attribute, values: inputs.map { $0.map { InferredValue(type: $0) } })
+    }
+
+    /// Infers a subgraph attribute with the given input types and values and records its updated form.
+    public func subgraph(_ attribute: String, values: [InferredValue?]) throws(ShapeRuleError) -> [InferredValue?]? {
         guard let g = graph(attribute), let inferSubgraph else { return nil }
-        let (outs, updated) = try inferSubgraph(g, inputs)
+        let (outs, updated) = try inferSubgraph(g, values)
         updatedSubgraphs[attribute] = updated
         return outs
     }

@@ -35,21 +35,31 @@ enum ControlFlowRules {
     static func loop(_ c: ShapeContext) throws(ShapeRuleError) {
         let carried = max(c.inputCount - 2, 0)
         var carriedTypes: [SymType?] = (0..<carried).map { c.type(2 + $0) }
+        // An empty sequence constrains nothing: the body's first result gives the element type.
+        var unconstrained: [Bool] = (0..<carried).map { c.value(2 + $0)?.shape == [0] }
+        for k in 0..<carried where unconstrained[k] { carriedTypes[k] = .sequence(nil) }
+        let initialCondition: KnownValue? = c.has(1) ? c.value(1) : .scalar(DimExpr(1))
         var outs: [InferredValue?] = []
         for _ in 0..<3 {
-            let inputs: [SymType?] = [.tensor(.fixed(.int64, [])), .tensor(.fixed(.bool, []))] + carriedTypes
-            outs = try c.subgraph("body", inputs: inputs) ?? []
+            let inputs: [InferredValue?] = [
+                .tensor(.fixed(.int64, [])), .tensor(.fixed(.bool, []), value: initialCondition),
+            ] + carriedTypes.map { $0.map { InferredValue(type: $0) } }
+            outs = try c.subgraph("body", values: inputs) ?? []
             var changed = false
             for k in 0..<carried {
                 let next = 1 + k < outs.count ? outs[1 + k]?.type : nil
-                let joined = ShapeMath.join(carriedTypes[k], next)
+                let joined = unconstrained[k] || !sameKind(carriedTypes[k], next) ? next : ShapeMath.join(carriedTypes[k], next)
+                unconstrained[k] = false
                 if joined != carriedTypes[k] { carriedTypes[k] = joined; changed = true }
             }
             if !changed { break }
         }
         for k in 0..<min(carried, c.node.outputs.count) { c.set(k, type: carriedTypes[k]) }
+        // The trip count is M when the condition starts true and the body keeps it true.
+        let keepsGoing = initialCondition?.elements.first?.number.map { $0 != 0 } == true
+            && outs.first??.value?.elements.first?.number.map { $0 != 0 } == true
         let tripCount: DimExpr
-        if c.has(0), !c.has(1), let m = c.value(0)?.elements.first?.expr {
+        if c.has(0), keepsGoing, let m = c.value(0)?.elements.first?.expr {
             tripCount = m
         } else {
             tripCount = c.fresh(c.node.outputs.count > carried ? "\(c.node.outputs[carried])_d0" : "loop_trips")
@@ -58,11 +68,18 @@ enum ControlFlowRules {
             let element = 1 + j < outs.count ? outs[1 + j]?.type : nil
             if case .tensor(let t)? = element {
                 c.set(j, SymTensor(t.elementType, t.shape.map { [tripCount] + $0 }))
-            } else if case .sequence? = element {
-                c.set(j, type: element)
             } else {
                 c.set(j, type: nil)
             }
+        }
+    }
+
+    /// Whether two types are the same kind (tensor, sequence, optional, …).
+    static func sameKind(_ a: SymType?, _ b: SymType?) -> Bool {
+        switch (a, b) {
+        case (.tensor?, .tensor?), (.sequence?, .sequence?), (.optional?, .optional?), (.sparseTensor?, .sparseTensor?): return true
+        case (nil, _), (_, nil): return true
+        default: return false
         }
     }
 

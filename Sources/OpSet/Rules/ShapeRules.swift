@@ -91,7 +91,9 @@ enum ShapeRules {
 
     static func flatten(_ c: ShapeContext) throws(ShapeRuleError) {
         guard let s = c.shape(0) else { c.set(0, SymTensor(c.dtype(0), [nil, nil])); return }
-        let axis = try c.axis(c.int("axis", default: 1), rank: s.count + 1)
+        let a = c.int("axis", default: 1)
+        guard a >= -Int64(s.count), a <= Int64(s.count) else { throw c.invalid("axis \(a) is out of range for rank \(s.count)") }
+        let axis = Int(a < 0 ? a + Int64(s.count) : a)
         let outer = ShapeMath.product(s[..<min(axis, s.count)])
         let inner = ShapeMath.product(s[min(axis, s.count)...])
         let value = c.value(0).flatMap { v in SymTensor(nil, [outer, inner]).fixedDims.map { KnownValue(shape: $0.map { Int($0) }, elements: v.elements) } }
