@@ -113,7 +113,8 @@ extension InferenceRun {
                         throw ShapeRuleError.invalid(error.description)
                     }
                 },
-                freshSymbol: { [unowned self] hint in self.dataDependentSymbol(hint) })
+                freshSymbol: { [unowned self] hint in self.dataDependentSymbol(hint) },
+                assumeEqual: { [unowned self] site in self.assumeEqual(site) })
             do throws(ShapeRuleError) {
                 try rule(context)
             } catch {

@@ -17,11 +17,16 @@ final class InferenceRun {
     /// An error raised inside a subgraph, passed up through the rule that asked for it.
     var nestedError: ShapeInferenceError?
     var functionDepth = 0
+    /// Sites where a symbolic size is taken as equal to a constant (all others: not equal).
+    let flipped: Set<String>
+    /// Sites consulted, in order.
+    var sites: [String] = []
 
-    init(model: Model, options: ShapeInferenceOptions, schemas: OpSchemaSet) {
+    init(model: Model, options: ShapeInferenceOptions, schemas: OpSchemaSet, flipped: Set<String> = []) {
         self.model = model
         self.options = options
         self.schemas = schemas
+        self.flipped = flipped
         for g in [model.graph] + model.graph.nestedGraphs {
             for v in g.inputs + g.outputs + g.valueInfos { collectSymbols(v.type) }
         }
@@ -58,6 +63,12 @@ final class InferenceRun {
         let name = freshName(hint)
         dataDependent.insert(name)
         return .symbol(name)
+    }
+
+    /// The answer at an undecidable site (recorded for the report and for retries).
+    func assumeEqual(_ site: String) -> Bool {
+        if !sites.contains(site) { sites.append(site) }
+        return flipped.contains(site)
     }
 
     // MARK: Types
@@ -98,6 +109,7 @@ final class InferenceRun {
         report.opsWithoutRule = missingRules.sorted()
         report.fixedDims = bindings.compactMapValues { $0.constantValue }
         report.unusedDims = options.dims.keys.filter { !symbols.contains($0) }.sorted()
+        report.assumptions = sites.map { flipped.contains($0) ? "\($0) (taken as true)" : "\($0) (taken as false)" }
         return report
     }
 

@@ -40,10 +40,25 @@ public struct ShapeInferencer: Sendable {
     }
 
     /// The model with a value info for every value it could type, and the report.
+    ///
+    /// Tests on symbolic sizes that cannot be decided (`batch == 1`) are first taken as false; when
+    /// that makes a node invalid, the latest such answer before the failure is flipped and inference
+    /// runs again (a few times at most), so that the graph is read in the only way it is valid.
     public func infer(_ model: Model) throws(ShapeInferenceError) -> (Model, ShapeReport) {
-        let run = InferenceRun(model: model, options: options, schemas: schemas)
-        var out = model
-        out.graph = try run.inferMain()
-        return (out, run.finishReport())
+        var flipped = Set<String>()
+        var firstError: ShapeInferenceError? = nil
+        for _ in 0..<8 {
+            let run = InferenceRun(model: model, options: options, schemas: schemas, flipped: flipped)
+            do {
+                var out = model
+                out.graph = try run.inferMain()
+                return (out, run.finishReport())
+            } catch {
+                firstError = firstError ?? error
+                guard case .invalidNode = error, let site = run.sites.last(where: { !flipped.contains($0) }) else { throw firstError ?? error }
+                flipped.insert(site)
+            }
+        }
+        throw firstError ?? .badOption("shape inference did not settle")
     }
 }

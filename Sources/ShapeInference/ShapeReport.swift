@@ -45,6 +45,9 @@ public struct ShapeReport: Codable, Equatable, Sendable {
     public var fixedDims: [String: Int64] = [:]
     /// `--dim` names the model does not use.
     public var unusedDims: [String] = []
+    /// Tests on symbolic sizes inference could not decide and the answer it took (generic sizes
+    /// differ from constants, unless that makes the graph invalid).
+    public var assumptions: [String] = []
 
     public init() {}
 
@@ -67,6 +70,7 @@ public struct ShapeReport: Codable, Equatable, Sendable {
         for d in namedDims { lines.append("named dim: \(d.input)[\(d.axis)] = \(d.symbol)") }
         for (k, v) in fixedDims.sorted(by: { $0.key < $1.key }) { lines.append("fixed dim: \(k) = \(v)") }
         if !unusedDims.isEmpty { lines.append("unused --dim: \(unusedDims.joined(separator: ", "))") }
+        for a in assumptions { lines.append("assumed: \(a)") }
         if !opsWithoutRule.isEmpty { lines.append("ops without a shape rule: \(opsWithoutRule.joined(separator: ", "))") }
         for c in conflicts { lines.append("conflict: \(c.description)") }
         return lines.joined(separator: "\n") + "\n"

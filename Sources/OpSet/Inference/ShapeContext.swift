@@ -32,10 +32,14 @@ public final class ShapeContext {
     public let valueLimit: Int
     let inferSubgraph: SubgraphInference?
     let freshSymbol: (String) -> DimExpr
+    /// Decides an undecidable test on symbolic sizes (e.g. `batch == 1`) at a named site; the engine
+    /// starts from the generic answer (not equal) and flips a site when that makes the graph invalid.
+    let assumeEqual: (String) -> Bool
 
     public init(
         node: Node, opset: Int, inputs: [InferredValue?], valueLimit: Int = 1024,
-        inferSubgraph: SubgraphInference? = nil, freshSymbol: @escaping (String) -> DimExpr
+        inferSubgraph: SubgraphInference? = nil, freshSymbol: @escaping (String) -> DimExpr,
+        assumeEqual: @escaping (String) -> Bool = { _ in false }
     ) {
         self.node = node
         self.opset = opset
@@ -44,6 +48,7 @@ public final class ShapeContext {
         self.valueLimit = valueLimit
         self.inferSubgraph = inferSubgraph
         self.freshSymbol = freshSymbol
+        self.assumeEqual = assumeEqual
     }
 
     // MARK: Inputs
@@ -122,6 +127,11 @@ public final class ShapeContext {
         let (outs, updated) = try inferSubgraph(g, values)
         updatedSubgraphs[attribute] = updated
         return outs
+    }
+
+    /// Whether to take an undecidable symbolic size as equal to a constant, at site `what` of this node.
+    public func assumesEqual(_ what: String) -> Bool {
+        assumeEqual("\(node.outputs.first ?? node.label): \(what)")
     }
 
     // MARK: Errors

@@ -121,7 +121,7 @@ extension SymTensor {
             dims.map { d in
                 switch d.value {
                 case .fixed(let n): return n >= 0 ? DimExpr(n) : nil
-                case .symbolic(let s): return s.isEmpty ? nil : DimExpr(dimName: s)
+                case .symbolic(let s): return s.isEmpty || s == "?" ? nil : DimExpr(dimName: s)
                 case .unknown: return nil
                 }
             }

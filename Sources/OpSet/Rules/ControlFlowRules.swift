@@ -13,10 +13,11 @@ enum ControlFlowRules {
 
     // MARK: If
 
+    /// With a known condition only the branch taken is inferred; otherwise both, joined.
     static func ifRule(_ c: ShapeContext) throws(ShapeRuleError) {
-        let thenOut = try c.subgraph("then_branch", inputs: []) ?? []
-        let elseOut = try c.subgraph("else_branch", inputs: []) ?? []
         let condition = c.value(0)?.elements.first?.number
+        let thenOut = condition == 0 ? [] : try c.subgraph("then_branch", inputs: []) ?? []
+        let elseOut = condition.map { $0 != 0 } == true ? [] : try c.subgraph("else_branch", inputs: []) ?? []
         for i in 0..<c.node.outputs.count {
             let a = i < thenOut.count ? thenOut[i] : nil
             let b = i < elseOut.count ? elseOut[i] : nil

@@ -66,7 +66,14 @@ enum ElementwiseRules {
         var value: KnownValue? = nil
         if let a = c.value(0), let b = c.value(1) {
             let op = c.node.opType
-            value = KnownValue.broadcastMap([a, b], limit: c.valueLimit) { KnownValue.binary(op, $0[0], $0[1], isFloat: false) }
+            value = KnownValue.broadcastMap([a, b], limit: c.valueLimit) { args in
+                let r = KnownValue.binary(op, args[0], args[1], isFloat: false)
+                // A symbolic size against a constant: generic unless the engine says otherwise.
+                if op == "Equal", r == .unknown, case .int(let x) = args[0], case .int(let y) = args[1], x.isConstant != y.isConstant {
+                    return .int(DimExpr(c.assumesEqual("\(x) == \(y)") ? 1 : 0))
+                }
+                return r
+            }
         }
         c.set(0, SymTensor(.bool, shape), value: value)
     }

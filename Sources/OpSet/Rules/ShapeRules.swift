@@ -125,9 +125,10 @@ enum ShapeRules {
             c.set(0, SymTensor(c.dtype(0), nil))
             return
         case .none:
-            for d in s {
+            for (i, d) in s.enumerated() {
                 guard let d else { c.set(0, SymTensor(c.dtype(0), nil)); return }
-                if d.constantValue != 1 { keep.append(d) }
+                if d.constantValue == 1 || (!d.isConstant && c.assumesEqual("axis \(i): \(d) == 1")) { continue }
+                keep.append(d)
             }
         }
         let value = c.value(0).flatMap { v in SymTensor(nil, keep).fixedDims.map { KnownValue(shape: $0.map { Int($0) }, elements: v.elements) } }
@@ -163,8 +164,32 @@ enum ShapeRules {
         guard perm.count == s.count, Set(perm).count == perm.count, perm.allSatisfy({ $0 >= 0 && $0 < s.count }) else {
             throw c.invalid("perm \(perm) is not a permutation of the input's \(s.count) axes")
         }
-        let value = s.count <= 1 ? c.value(0) : nil
-        c.set(0, SymTensor(c.dtype(0), perm.map { s[Int($0)] }), value: value)
+        c.set(0, SymTensor(c.dtype(0), perm.map { s[Int($0)] }), value: c.value(0).map { transposed($0, perm: perm.map { Int($0) }) })
+    }
+
+    /// A known value with its axes permuted.
+    static func transposed(_ v: KnownValue, perm: [Int]) -> KnownValue {
+        let rank = v.shape.count
+        guard rank > 1 else { return v }
+        let shape = perm.map { v.shape[$0] }
+        var strides = Array(repeating: 1, count: rank)
+        for i in stride(from: rank - 2, through: 0, by: -1) { strides[i] = strides[i + 1] * v.shape[i + 1] }
+        var out: [KnownValue.Element] = []
+        out.reserveCapacity(v.count)
+        var index = Array(repeating: 0, count: rank)
+        for _ in 0..<v.count {
+            var o = 0
+            for i in 0..<rank { o += index[i] * strides[perm[i]] }
+            out.append(v.elements[o])
+            var i = rank - 1
+            while i >= 0 {
+                index[i] += 1
+                if index[i] < shape[i] { break }
+                index[i] = 0
+                i -= 1
+            }
+        }
+        return KnownValue(shape: shape, elements: out)
     }
 
     // MARK: Expand and Tile
