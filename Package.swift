@@ -38,6 +38,7 @@ let package = Package(
             name: "modelconv",
             dependencies: [
                 "ModelConvKit",
+                "ShapeInference",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -13,7 +13,7 @@ extension DimExpr {
                 if y.key.degree == 0 { return true }
                 return x.key.degree > y.key.degree
             }
-            return x.key.description < y.key.description
+            return x.key.sortKey < y.key.sortKey
         }
         var text = ""
         for (i, (m, c)) in ordered.enumerated() {

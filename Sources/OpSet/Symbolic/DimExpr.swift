@@ -160,6 +160,12 @@ public struct DimExpr: Hashable, Sendable, CustomStringConvertible {
     /// `floor(a / k)` for k > 0: multiples of k leave the floor; the rest stays with coefficients in [0, k).
     private static func floorDivide(_ a: DimExpr, byPositive k: Int64) -> DimExpr {
         if k == 1 { return a }
+        // floor((floor(x/m) + c)/k) = floor((x + c*m)/(m*k)) for integers x, c and m, k > 0.
+        let nonConstant = a.terms.filter { $0.key.degree > 0 }
+        if nonConstant.count == 1, let (m, coefficient) = nonConstant.first, coefficient == 1, m.degree == 1,
+           case .floorDiv(let inner, let d) = m.factors[0], let divisor = d.constantValue, divisor > 0 {
+            return floorDivide(inner + a.constantTerm &* divisor, byPositive: divisor &* k)
+        }
         var outside: [Monomial: Int64] = [:]
         var inside: [Monomial: Int64] = [:]
         for (m, c) in a.terms {
@@ -235,5 +241,7 @@ public struct Monomial: Hashable, Sendable {
     }
 
     var degree: Int { factors.count }
+    /// Orders monomials of equal degree: symbols before divisions, then by name.
+    var sortKey: String { factors.map(\.sortKey).joined(separator: "*") }
     var description: String { factors.map(\.description).joined(separator: "*") }
 }
