@@ -105,10 +105,18 @@ extension InferenceRun {
             let nodePath = "\(graph) > \(node.label)"
             let context = ShapeContext(
                 node: node, opset: version, inputs: inputs, valueLimit: options.valueLimit,
-                inferSubgraph: { [unowned self] sub, types throws(ShapeRuleError) in
+                inferSubgraph: { [unowned self] sub, types, speculative throws(ShapeRuleError) in
+                    let mark = (self.sites.count, self.report.values.count)
                     do throws(ShapeInferenceError) {
                         return try self.inferSubgraph(sub, inputTypes: types, parent: scope, path: nodePath, imports: imports)
                     } catch {
+                        if speculative {
+                            // A branch that does not run may be invalid under the known condition.
+                            self.sites.removeSubrange(mark.0...)
+                            self.report.values.removeSubrange(mark.1...)
+                            self.report.notes.append("\(nodePath)/\(sub.name ?? "branch") (not taken) was not inferred: \(error)")
+                            return nil
+                        }
                         self.nestedError = self.nestedError ?? error
                         throw ShapeRuleError.invalid(error.description)
                     }

@@ -48,6 +48,8 @@ public struct ShapeReport: Codable, Equatable, Sendable {
     /// Tests on symbolic sizes inference could not decide and the answer it took (generic sizes
     /// differ from constants, unless that makes the graph invalid).
     public var assumptions: [String] = []
+    /// Other things worth knowing (branches not taken that could not be inferred).
+    public var notes: [String] = []
 
     public init() {}
 
@@ -71,6 +73,7 @@ public struct ShapeReport: Codable, Equatable, Sendable {
         for (k, v) in fixedDims.sorted(by: { $0.key < $1.key }) { lines.append("fixed dim: \(k) = \(v)") }
         if !unusedDims.isEmpty { lines.append("unused --dim: \(unusedDims.joined(separator: ", "))") }
         for a in assumptions { lines.append("assumed: \(a)") }
+        for n in notes { lines.append("note: \(n)") }
         if !opsWithoutRule.isEmpty { lines.append("ops without a shape rule: \(opsWithoutRule.joined(separator: ", "))") }
         for c in conflicts { lines.append("conflict: \(c.description)") }
         return lines.joined(separator: "\n") + "\n"

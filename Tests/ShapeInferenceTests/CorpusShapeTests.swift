@@ -3,6 +3,7 @@ import Foundation
 import Interpreter
 import ModelIR
 import ONNXFormat
+import OpSet
 import ShapeInference
 import TFLiteFormat
 import Testing
@@ -42,7 +43,7 @@ struct CorpusShapeTests {
             let model = try Self.load(url)
             let id = url.deletingPathExtension().lastPathComponent
             // Without any fixed dims: a rank for every value.
-            let (_, free) = try ShapeInferencer().infer(model)
+            let (freeModel, free) = try ShapeInferencer().infer(model)
             let rankless = free.values.filter { $0.shape == nil }.map(\.name)
             #expect(rankless.isEmpty, "\(id): values without a rank: \(rankless.prefix(10))")
             #expect(free.opsWithoutRule.isEmpty, "\(id): ops without a shape rule: \(free.opsWithoutRule)")
@@ -57,6 +58,20 @@ struct CorpusShapeTests {
             let run = try Interpreter(model: model).run(inputs: inputs.mapValues { .tensor($0) }, keepIntermediates: true)
             var modelChecked = 0, modelEqual = 0
             var differing: [String] = []
+            // The symbolic shapes (no dims fixed), evaluated at the run's input sizes, must agree too.
+            var bindings: [String: DimExpr] = [:]
+            for info in freeModel.graph.inputs {
+                guard let dims = info.type?.tensorType?.shape, let actual = inputs[info.name]?.shape, dims.count == actual.count else { continue }
+                for (d, n) in zip(dims, actual) { if case .symbolic(let s) = d.value { bindings[s] = DimExpr(Int64(n)) } }
+            }
+            let symbolic = Dictionary(free.values.filter { $0.graph == "main" }.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            for name in run.order {
+                guard let actual = run.intermediates[name]?.tensor, let dims = symbolic[name]?.shape, !(symbolic[name]?.unknown ?? true) else { continue }
+                let evaluated = dims.map { DimExpr(dimName: $0).substituting(bindings).constantValue.map(String.init) ?? $0 }
+                if evaluated != actual.shape.map(String.init) {
+                    differing.append("\(name): symbolic \(dims) evaluates to \(evaluated), ran \(actual.shape)")
+                }
+            }
             for name in run.order {
                 guard let actual = run.intermediates[name]?.tensor else { continue }
                 modelChecked += 1

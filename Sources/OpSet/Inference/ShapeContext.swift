@@ -14,7 +14,8 @@ public enum ShapeRuleError: Error, CustomStringConvertible, Equatable {
 
 /// Infers the outputs of a subgraph (If/Loop/Scan body) given what is known of its inputs; the
 /// returned graph carries the value infos inference wrote into it.
-public typealias SubgraphInference = (Graph, [InferredValue?]) throws(ShapeRuleError) -> (outputs: [InferredValue?], graph: Graph)
+/// A speculative inference (a branch that is not taken) returns nil instead of failing.
+public typealias SubgraphInference = (Graph, [InferredValue?], _ speculative: Bool) throws(ShapeRuleError) -> (outputs: [InferredValue?], graph: Graph)?
 
 /// What a shape rule sees of one node: its inputs' types and known values, its attributes, the opset;
 /// the rule sets the outputs.
@@ -123,10 +124,16 @@ public final class ShapeContext {
 
     /// Infers a subgraph attribute with the given input types and values and records its updated form.
     public func subgraph(_ attribute: String, values: [InferredValue?]) throws(ShapeRuleError) -> [InferredValue?]? {
-        guard let g = graph(attribute), let inferSubgraph else { return nil }
-        let (outs, updated) = try inferSubgraph(g, values)
+        guard let g = graph(attribute), let inferSubgraph, let (outs, updated) = try inferSubgraph(g, values, false) else { return nil }
         updatedSubgraphs[attribute] = updated
         return outs
+    }
+
+    /// Infers a subgraph that will not run (an If branch not taken): its value infos are written
+    /// when it infers cleanly; when it does not, the engine notes why and leaves it as it is.
+    public func speculativeSubgraph(_ attribute: String) {
+        guard let g = graph(attribute), let inferSubgraph else { return }
+        if let result = try? inferSubgraph(g, [], true) { updatedSubgraphs[attribute] = result.graph }
     }
 
     /// Whether to take an undecidable symbolic size as equal to a constant, at site `what` of this node.

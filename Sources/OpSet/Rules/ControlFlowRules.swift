@@ -13,11 +13,13 @@ enum ControlFlowRules {
 
     // MARK: If
 
-    /// With a known condition only the branch taken is inferred; otherwise both, joined.
+    /// With a known condition the outputs come from the branch taken (the other is inferred as far
+    /// as it goes); otherwise from both, joined.
     static func ifRule(_ c: ShapeContext) throws(ShapeRuleError) {
         let condition = c.value(0)?.elements.first?.number
         let thenOut = condition == 0 ? [] : try c.subgraph("then_branch", inputs: []) ?? []
         let elseOut = condition.map { $0 != 0 } == true ? [] : try c.subgraph("else_branch", inputs: []) ?? []
+        if let condition { c.speculativeSubgraph(condition != 0 ? "else_branch" : "then_branch") }
         for i in 0..<c.node.outputs.count {
             let a = i < thenOut.count ? thenOut[i] : nil
             let b = i < elseOut.count ? elseOut[i] : nil

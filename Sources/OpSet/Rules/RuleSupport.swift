@@ -101,10 +101,13 @@ public enum ShapeMath {
         return "[\(s.map { $0?.description ?? "?" }.joined(separator: ","))]"
     }
 
+    /// Slice bounds at least this large mean "to the end" (exporters use INT64_MAX, INT32_MAX, 1e9).
+    static let endSentinel: Int64 = 100_000_000
+
     /// Clamps a constant index into [0, dim] after adding dim to negative values; symbolic dims
     /// are assumed large enough for the constant (as ONNX exporters produce them).
     static func clampIndex(_ v: Int64, dim: DimExpr?, forEnd: Bool) -> DimExpr? {
-        let big: Int64 = 1 << 40
+        let big = endSentinel
         if let n = dim?.constantValue {
             let x = v < 0 ? v + n : v
             return DimExpr(min(max(x, 0), n))

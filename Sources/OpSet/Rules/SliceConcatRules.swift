@@ -154,8 +154,8 @@ enum SliceConcatRules {
         func resolve(_ v: DimExpr?, forEnd: Bool) -> DimExpr? {
             guard let v else { return nil }
             if let k = v.constantValue {
-                if step < 0, k >= (1 << 40) { return dim.map { $0 - 1 } }
-                if step < 0, k <= -(1 << 40) { return DimExpr(-1) }
+                if step < 0, k >= ShapeMath.endSentinel { return dim.map { $0 - 1 } }
+                if step < 0, k <= -ShapeMath.endSentinel { return DimExpr(-1) }
                 return ShapeMath.clampIndex(k, dim: dim, forEnd: forEnd)
             }
             return v
