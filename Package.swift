@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "ONNXFormat", "ModelIR", "ConverterTestSupport"]),
         .testTarget(name: "TFLiteFormatTests", dependencies: ["TFLiteFormat", "ModelIR", "ConverterTestSupport"], exclude: ["Fixtures/make_bad_models.py"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ShapeInferenceTests", dependencies: ["ShapeInference", "OpSet", "ModelIR", "ONNXFormat", "Interpreter", "TFLiteFormat", "Validation", "ConverterTestSupport"], exclude: ["shape-allowlist.txt"]),
-        .testTarget(name: "CLITests", dependencies: ["modelconv", "ConverterTestSupport"], exclude: ["Snapshots"]),
+        .testTarget(name: "CLITests", dependencies: ["modelconv", "ConverterTestSupport", "ModelIR", "ONNXFormat"], exclude: ["Snapshots"]),
     ],
     cxxLanguageStandard: .cxx17
 )

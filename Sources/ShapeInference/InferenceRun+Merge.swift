@@ -77,6 +77,11 @@ extension InferenceRun {
                 }
             }
         }
+        // Value infos that describe graph inputs (TFLite keeps one per tensor) follow the inputs.
+        for info in g.inputs {
+            guard let k = index[info.name], let t = (scope.values[info.name])?.type else { continue }
+            g.valueInfos[k].type = withDenotations(t.valueType, from: g.valueInfos[k].type)
+        }
         for i in g.outputs.indices {
             guard let t = (scope.lookup(g.outputs[i].name) ?? nil)?.type else { continue }
             g.outputs[i].type = withDenotations(t.valueType, from: g.outputs[i].type)
