@@ -18,6 +18,8 @@ enum ConvPoolRules {
             .op("MaxRoiPool", inputs: 2...2, roiPool),
             .op("RoiAlign", inputs: 3...3, roiPool),
             .op("GridSample", inputs: 2...2, gridSample),
+            .op("DeformConv", inputs: 3...5, conv),
+            .op("AffineGrid", inputs: 2...2, affineGrid),
         ]
     }
 
@@ -168,6 +170,13 @@ enum ConvPoolRules {
             hw = [DimExpr(c.int("output_height", default: 1)), DimExpr(c.int("output_width", default: 1))]
         }
         c.set(0, SymTensor(c.dtype(0), [rois, channels] + hw))
+    }
+
+    /// theta [N, 2, 3] (or [N, 3, 4]) and size (N, C, H, W[, D]) give a grid [N, H, W(, D), 2 or 3].
+    static func affineGrid(_ c: ShapeContext) throws(ShapeRuleError) {
+        guard let size = c.exprs(1), size.count >= 4 else { c.set(0, SymTensor(c.dtype(0), nil)); return }
+        let spatial = Array(size.dropFirst(2))
+        c.set(0, SymTensor(c.dtype(0), [size[0]] + spatial + [DimExpr(Int64(spatial.count))]))
     }
 
     static func gridSample(_ c: ShapeContext) throws(ShapeRuleError) {

@@ -13,6 +13,9 @@ enum MiscRules {
             .op("Momentum", domain: trainingDomain, inputs: 3...Int.max, outputs: 1...Int.max, optimizer),
             .op("TfIdfVectorizer", inputs: 1...1, tfIdf),
             .op("StringNormalizer", inputs: 1...1, stringNormalizer),
+            .op("StringConcat", inputs: 2...2, stringConcat),
+            .op("RegexFullMatch", inputs: 1...1, CommonRules.boolOfInput),
+            .op("StringSplit", inputs: 1...1, outputs: 1...2, stringSplit),
         ]
     }
 
@@ -56,5 +59,16 @@ enum MiscRules {
         if case .strings(let w)? = c.attribute("stopwords") { stopwords = !w.isEmpty } else { stopwords = false }
         if stopwords { s[s.count - 1] = c.fresh(output: 0, axis: s.count - 1) }
         c.set(0, SymTensor(.string, s))
+    }
+
+    static func stringConcat(_ c: ShapeContext) throws(ShapeRuleError) {
+        c.set(0, SymTensor(.string, try ShapeMath.broadcast([c.shape(0), c.shape(1)])))
+    }
+
+    /// Substrings go along a new last axis as long as the longest split (data-dependent).
+    static func stringSplit(_ c: ShapeContext) throws(ShapeRuleError) {
+        let s = c.shape(0)
+        c.set(0, SymTensor(.string, s.map { $0 + [c.fresh(output: 0, axis: $0.count)] }))
+        c.set(1, SymTensor(.int64, s))
     }
 }
