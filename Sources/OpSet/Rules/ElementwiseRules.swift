@@ -43,7 +43,19 @@ enum ElementwiseRules {
     /// Numpy broadcasting of every input; element type of input 0 (PRelu, BitShift and arithmetic alike).
     static func broadcasting(_ c: ShapeContext) throws(ShapeRuleError) {
         let shapes = (0..<c.inputCount).map { c.shape($0) }
-        let shape = try ShapeMath.broadcast(shapes)
+        let shape: [DimExpr?]?
+        if c.opset < 7 && binaryOps.contains(c.node.opType) {
+            // Before opset 7: B matches A, or broadcasts into it with the legacy `broadcast`/`axis` attributes.
+            shape = c.shape(0)
+        } else if c.node.opType == "PRelu" {
+            // The slope broadcasts into X (unidirectionally); the result has X's shape.
+            if let x = c.shape(0), let slope = c.shape(1), try ShapeMath.broadcast([x, slope])?.count != x.count {
+                throw c.invalid("slope \(ShapeMath.render(slope)) does not broadcast to X \(ShapeMath.render(x))")
+            }
+            shape = c.shape(0)
+        } else {
+            shape = try ShapeMath.broadcast(shapes)
+        }
         let dtype = c.dtype(0) ?? (1..<max(c.inputCount, 1)).lazy.compactMap { c.dtype($0) }.first
         let isFloat = dtype?.isFloatingPoint ?? false
         var value: KnownValue? = nil
