@@ -16,6 +16,7 @@ let package = Package(
         .target(name: "ModelIR"),
         .target(name: "ModelFiles", dependencies: ["ModelIR"]),
         .target(name: "OpSet", dependencies: ["ModelIR"]),
+        .target(name: "ShapeInference", dependencies: ["ModelIR", "OpSet"]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .target(name: "Interpreter", dependencies: ["ModelIR", "OpSet", "COpenBLAS"]),
         .target(name: "Validation", dependencies: ["Interpreter", "ModelIR", "ONNXFormat", "ZIPFoundation"]),
@@ -34,11 +35,12 @@ let package = Package(
         .target(name: "TFLiteFormat", dependencies: ["ModelIR", "ModelFiles", "Passes", "CFlatTFLite"]),
 
         // MARK: Library API and CLI
-        .target(name: "ModelConvKit", dependencies: ["ModelIR", "ModelFiles", "OpSet", "Passes", "ONNXFormat", "TFLiteFormat", "ORTFormat", "Interpreter", "Validation"]),
+        .target(name: "ModelConvKit", dependencies: ["ModelIR", "ModelFiles", "OpSet", "Passes", "ONNXFormat", "TFLiteFormat", "ORTFormat", "Interpreter", "Validation", "ShapeInference"]),
         .executableTarget(
             name: "modelconv",
             dependencies: [
                 "ModelConvKit",
+                "ShapeInference",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -51,7 +53,8 @@ let package = Package(
         .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "ONNXFormat", "ModelIR", "ConverterTestSupport"]),
         .testTarget(name: "TFLiteFormatTests", dependencies: ["TFLiteFormat", "ModelIR", "ConverterTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ORTFormatTests", dependencies: ["ORTFormat", "ModelIR", "ConverterTestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["modelconv", "ConverterTestSupport"], exclude: ["Snapshots"]),
+        .testTarget(name: "ShapeInferenceTests", dependencies: ["ShapeInference", "OpSet", "ModelIR", "ONNXFormat", "Interpreter", "TFLiteFormat", "Validation", "ConverterTestSupport"], exclude: ["shape-allowlist.txt"]),
+        .testTarget(name: "CLITests", dependencies: ["modelconv", "ConverterTestSupport", "ModelIR", "ONNXFormat"], exclude: ["Snapshots"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -23,6 +23,7 @@ status=0
 python3 Tests/interop/onnx_testdata_roundtrip.py --modelconv "$BIN" || status=1
 python3 Tests/interop/external_data_check.py --modelconv "$BIN" || status=1
 python3 Tests/interop/onnx_roundtrip.py --modelconv "$BIN" || status=1
+python3 Tests/interop/shape_inference_compare.py --modelconv "$BIN" || status=1
 python3 Tests/interop/tflite_roundtrip.py --modelconv "$BIN" || status=1
 python3 Tests/interop/tflite_to_onnx.py --modelconv "$BIN" || status=1
 python3 Tests/interop/ort_convert.py --modelconv "$BIN" || status=1

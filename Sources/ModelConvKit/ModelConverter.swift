@@ -20,11 +20,24 @@ public struct ModelConverter: Sendable {
         return (try registry.reader(for: format).read(path: path), format)
     }
 
-    /// Summarizes the model at `path`.
-    public func inspect(path: String, includeNodes: Bool = false) throws(ModelConvError) -> ModelSummary {
-        let (model, format) = try read(path: path)
+    /// Summarizes the model at `path`; with `inferShapes`, inputs, outputs and node outputs show inferred types.
+    public func inspect(path: String, includeNodes: Bool = false, inferShapes: Bool = false) throws(ModelConvError) -> ModelSummary {
+        var (model, format) = try read(path: path)
+        if inferShapes { model = try self.inferShapes(model).0 }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        return ModelSummary(model: model, path: path, format: format, fileBytes: size ?? 0, includeNodes: includeNodes)
+        var summary = ModelSummary(model: model, path: path, format: format, fileBytes: size ?? 0, includeNodes: includeNodes)
+        if inferShapes, let nodes = summary.nodes {
+            var types: [String: String] = [:]
+            for v in model.graph.inputs + model.graph.valueInfos + model.graph.outputs {
+                if let t = v.type { types[v.name] = t.description }
+            }
+            summary.nodes = nodes.map { n in
+                var n = n
+                n.outputTypes = n.outputs.map { types[$0] ?? "" }
+                return n
+            }
+        }
+        return summary
     }
 
     // MARK: Converting

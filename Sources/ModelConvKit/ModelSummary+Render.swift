@@ -65,7 +65,11 @@ extension ModelSummary {
             for (i, n) in nodes.enumerated() {
                 let attrs = n.attributes.keys.sorted().map { "\($0)=\(n.attributes[$0]!)" }
                 let name = n.name.isEmpty ? "" : " \(n.name)"
-                out.append("  #\(i) \(n.op)\(name)(\(n.inputs.joined(separator: ", "))) -> \(n.outputs.joined(separator: ", "))")
+                var outs = n.outputs
+                if let types = n.outputTypes, types.count == outs.count {
+                    outs = zip(outs, types).map { $1.isEmpty ? $0 : "\($0): \($1)" }
+                }
+                out.append("  #\(i) \(n.op)\(name)(\(n.inputs.joined(separator: ", "))) -> \(outs.joined(separator: ", "))")
                 if !attrs.isEmpty { out.append("      \(attrs.joined(separator: " "))") }
             }
         }

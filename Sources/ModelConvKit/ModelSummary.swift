@@ -35,6 +35,8 @@ public struct ModelSummary: Codable, Equatable, Sendable {
         public var inputs: [String]
         public var outputs: [String]
         public var attributes: [String: String]
+        /// Each output's type (`float32[N,3]`); only with `--infer`.
+        public var outputTypes: [String]? = nil
     }
     /// A quantized value's parameters.
     public struct Quantization: Codable, Equatable, Sendable {

@@ -24,10 +24,12 @@ public struct OpSchema: Hashable, Sendable {
     public var minOutputs: Int
     public var maxOutputs: Int
     public var attributes: [AttributeSpec]
+    /// Output types (and, for shape-computing ops, output values) from the inputs and attributes.
+    public var shapeRule: ShapeRule?
 
     public init(
         name: String, domain: String = "", sinceVersion: Int, inputs: ClosedRange<Int>, outputs: ClosedRange<Int>,
-        attributes: [AttributeSpec] = []
+        attributes: [AttributeSpec] = [], shapeRule: ShapeRule? = nil
     ) {
         self.name = name
         self.domain = domain
@@ -37,8 +39,33 @@ public struct OpSchema: Hashable, Sendable {
         self.minOutputs = outputs.lowerBound
         self.maxOutputs = outputs.upperBound
         self.attributes = attributes
+        self.shapeRule = shapeRule
+    }
+
+    /// A default-domain op defined since version 1 with a shape rule.
+    public static func op(
+        _ name: String, domain: String = "", since: Int = 1, inputs: ClosedRange<Int>, outputs: ClosedRange<Int> = 1...1,
+        _ rule: @escaping ShapeRule
+    ) -> OpSchema {
+        OpSchema(name: name, domain: domain, sinceVersion: since, inputs: inputs, outputs: outputs, shapeRule: rule)
+    }
+
+    // Equality and hashing ignore the rule (closures do not compare).
+    public static func == (a: OpSchema, b: OpSchema) -> Bool {
+        a.name == b.name && a.domain == b.domain && a.sinceVersion == b.sinceVersion && a.minInputs == b.minInputs
+            && a.maxInputs == b.maxInputs && a.minOutputs == b.minOutputs && a.maxOutputs == b.maxOutputs
+            && a.attributes == b.attributes
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(domain)
+        hasher.combine(sinceVersion)
     }
 }
+
+/// A shape rule: reads the node's inputs and attributes from the context and sets its outputs.
+public typealias ShapeRule = @Sendable (ShapeContext) throws(ShapeRuleError) -> Void
 
 /// A set of op schemas, looked up by domain, name and the model's opset version. A value, not a global.
 public struct OpSchemaSet: Sendable {

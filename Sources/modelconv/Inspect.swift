@@ -26,6 +26,9 @@ struct Inspect: ParsableCommand {
     @Flag(help: "List every node of the main graph with its inputs, outputs and attributes.")
     var nodes = false
 
+    @Flag(help: "Infer shapes first: inputs, outputs and (with --nodes) every node output show inferred types.")
+    var infer = false
+
     func run() throws {
         try runReportingErrors { () throws(ModelConvError) in
             let converter = ModelConverter()
@@ -35,7 +38,7 @@ struct Inspect: ParsableCommand {
                 FileHandleWriter.writeStdout(GraphvizRenderer.render(m))
                 return
             }
-            let summary = try converter.inspect(path: model, includeNodes: nodes)
+            let summary = try converter.inspect(path: model, includeNodes: nodes, inferShapes: infer)
             FileHandleWriter.writeStdout(chosen == .json ? summary.renderJSON() : summary.renderText())
         }
     }

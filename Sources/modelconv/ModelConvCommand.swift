@@ -11,7 +11,7 @@ struct ModelConvCommand: ParsableCommand {
             3 the converted model does not match the source.
             """,
         version: "0.1.0",
-        subcommands: [Convert.self, Inspect.self, Run.self, Validate.self, Ops.self])
+        subcommands: [Convert.self, Inspect.self, InferShapes.self, Run.self, Validate.self, Ops.self])
 }
 
 /// Runs `body`, printing a kit error as one `error:` line on stderr and exiting with its code.
