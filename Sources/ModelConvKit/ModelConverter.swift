@@ -54,6 +54,7 @@ public struct ModelConverter: Sendable {
             throw .input("\(output): refusing to overwrite the input model; choose another output path")
         }
         guard (13...21).contains(options.opset) else { throw .input("--opset must be between 13 and 21, got \(options.opset)") }
+        let sourceShapes = shapeSummary(of: model)
         var converted = model
         var plan = ConversionPlan(source: sourceFormat, target: targetFormat, opset: options.opset)
         plan.nhwcIO = options.nhwcIO
@@ -81,6 +82,7 @@ public struct ModelConverter: Sendable {
         report.passes = applied
         report.opsIn = ModelSummary.histogram(model)
         report.opsOut = ModelSummary.histogram(readBack)
+        report.shapes = [sourceShapes, shapeSummary(of: readBack)]
         report.transposesLeft = readBack.graph.nodes.filter {
             ($0.opType == "Transpose" && $0.normalizedDomain.isEmpty) || ($0.opType == "TRANSPOSE" && $0.normalizedDomain == "tflite")
         }.count
@@ -144,6 +146,17 @@ public struct ModelConverter: Sendable {
             && a.graph.outputs.map(\.name) == b.graph.outputs.map(\.name)
     }
 
+    /// A short account of shape inference on a model (never fails the conversion; problems become notes).
+    func shapeSummary(of model: Model) -> ShapeSummary {
+        do {
+            let (_, report) = try inferShapes(model)
+            return ShapeSummary(values: report.values.count, unknownRank: report.unknownRankCount,
+                                unknownDims: report.unknownCount, conflicts: report.conflicts.map(\.description), note: nil)
+        } catch {
+            return ShapeSummary(values: 0, unknownRank: 0, unknownDims: 0, conflicts: [], note: error.description)
+        }
+    }
+
     private func checkReadable(_ path: String) throws(ModelConvError) {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
@@ -170,6 +183,8 @@ public struct ConversionReport: Codable, Equatable, Sendable {
     public var opsOut: [ModelSummary.OpCount] = []
     /// Transpose ops in the written model.
     public var transposesLeft: Int = 0
+    /// Shape inference on the source and on the result, in that order.
+    public var shapes: [ShapeSummary] = []
     /// The numeric comparison of source and result (absent for same-format rewrites and with --no-validate).
     public var validation: ValidationReport?
 
@@ -182,6 +197,9 @@ public struct ConversionReport: Codable, Equatable, Sendable {
             "  transposes left: \(transposesLeft)",
             "  read back: \(readBackIdentical ? "identical to what was written" : "DIFFERS")",
         ]
+        if shapes.count == 2 {
+            lines.append("  shapes: source \(shapes[0].text), result \(shapes[1].text)")
+        }
         if let v = validation {
             let worst = v.outputs.map { "\($0.name): max abs \(ValidationReport.format($0.maxAbsError)) (\($0.tolerance.summary))" }
             lines.append("  validation: \(v.passed ? "PASS" : "FAIL") — \(worst.joined(separator: "; "))")
@@ -195,5 +213,20 @@ public struct ConversionReport: Codable, Equatable, Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(self) else { return "{}" }
         return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}
+
+/// Shape inference results in a conversion report.
+public struct ShapeSummary: Codable, Equatable, Sendable {
+    public var values: Int
+    public var unknownRank: Int
+    public var unknownDims: Int
+    public var conflicts: [String]
+    /// Why inference could not run, if it could not.
+    public var note: String?
+
+    var text: String {
+        if let note { return "not inferred (\(note))" }
+        return "\(values) values, \(unknownDims) with unknown dims\(conflicts.isEmpty ? "" : ", \(conflicts.count) conflicts")"
     }
 }
