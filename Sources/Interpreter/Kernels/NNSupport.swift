@@ -192,6 +192,21 @@ func clampedInt32(_ x: Double) -> Int32 {
 /// Round half to even, as ONNX quantization does.
 @inline(__always) func roundHalfEven(_ x: Float) -> Float { x.rounded(.toNearestOrEven) }
 
+// MARK: BLAS threads
+
+/// Runs OpenBLAS on one thread unless `OPENBLAS_NUM_THREADS` or `OMP_NUM_THREADS` asks otherwise:
+/// the interpreter's GEMMs are small, and threads spinning for work cost more than they save on a
+/// shared machine (benchmarks compare with onnxruntime on one thread). Runs once, on first use.
+enum BLASThreads {
+    static let configured: Bool = {
+        let environment = ProcessInfo.processInfo.environment
+        if environment["OPENBLAS_NUM_THREADS"] == nil && environment["OMP_NUM_THREADS"] == nil {
+            openblas_set_num_threads(1)
+        }
+        return true
+    }()
+}
+
 // MARK: Allocator tuning
 
 /// Keeps large freed blocks in the heap instead of returning them to the system, so that tensors
