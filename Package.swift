@@ -17,7 +17,8 @@ let package = Package(
         .target(name: "ModelFiles", dependencies: ["ModelIR"]),
         .target(name: "OpSet", dependencies: ["ModelIR"]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
-        .target(name: "Interpreter", dependencies: ["ModelIR", "OpSet", "COpenBLAS"]),
+        .target(name: "CFloat16"),
+        .target(name: "Interpreter", dependencies: ["ModelIR", "OpSet", "COpenBLAS", "CFloat16"]),
         .target(name: "Validation", dependencies: ["Interpreter", "ModelIR", "ONNXFormat", "ZIPFoundation"]),
 
         // MARK: Formats

@@ -52,7 +52,7 @@ extension Float: NNFloat {
     static func values(of array: NDArray) -> [Float] {
         switch array.storage {
         case .float(let a): return a
-        case .float16(let a): return a.map { Float($0) }
+        case .float16(let a): return HalfConversion.floats(a)
         case .bfloat16(let a): return a.map { BFloat16.float($0) }
         case .double(let a): return a.map { Float($0) }
         default: return array.doubles.map { Float($0) }
@@ -62,7 +62,7 @@ extension Float: NNFloat {
     static func storage(_ values: [Float], as dataType: DataType) -> NDArray.Storage {
         switch dataType {
         case .double: return .double(values.map { Double($0) })
-        case .float16: return .float16(values.map { Float16($0) })
+        case .float16: return .float16(HalfConversion.halves(values))
         case .bfloat16: return .bfloat16(values.map { BFloat16.bits($0) })
         case .float, .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz: return .float(values)
         default: return NDArray.storage(dataType, values.map { Double($0) })
