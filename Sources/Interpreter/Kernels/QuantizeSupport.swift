@@ -39,7 +39,8 @@ enum AffineQuantization {
     /// `layout`, as integers of type `T`. `lo...hi` must lie within ±2²¹ (8- and 16-bit types).
     ///
     /// Equal to computing `(x / scale).rounded(.toNearestOrEven) + zeroPoint` in Float and clamping:
-    /// the quotient is first clamped to a range just wider than `lo...hi`, where the sum is exact.
+    /// the quotient is clamped to `lo - zeroPoint ... hi - zeroPoint` first (integral bounds, so
+    /// rounding cannot leave the range), and in that range the sum is exact.
     static func quantize<T: FixedWidthInteger>(_ x: [Float], scales: [Float], zeroPoints: [Float], _ layout: AxisLayout,
                                                lo: Int32, hi: Int32, as _: T.Type) -> [T] {
         x.withUnsafeBufferPointer { xp in
@@ -47,14 +48,16 @@ enum AffineQuantization {
                 guard let src = xp.baseAddress, let dst = out.baseAddress else { done = 0; return }
                 layout.forEachRun { j, offset, count in
                     let scale = scales[j], zp = Int32(zeroPoints[zeroPoints.count == 1 ? 0 : j])
-                    let vlo = Float(lo - zp - 1), vhi = Float(hi - zp + 1)
+                    let vlo = Float(lo - zp), vhi = Float(hi - zp)
                     let s = src + offset, d = dst + offset
                     for i in 0..<count {
                         let quotient = s[i] / scale
-                        let v = Swift.min(Swift.max(quotient, vlo), vhi)
-                        let r = Int32(bitPattern: (v + magic).bitPattern) &- magicBits &+ zp
-                        let q = Swift.min(Swift.max(r, lo), hi)
-                        d[i] = T(truncatingIfNeeded: quotient.isNaN ? 0 : q)
+                        // Written as compare-and-select so they compile to single max/min instructions
+                        // (a NaN quotient comes out as `vlo` here and is replaced by 0 below).
+                        let above = quotient > vlo ? quotient : vlo
+                        let v = above < vhi ? above : vhi
+                        let q = Int32(bitPattern: (v + magic).bitPattern) &- magicBits &+ zp
+                        d[i] = T(truncatingIfNeeded: quotient != quotient ? 0 : q)
                     }
                 }
                 done = xp.count
