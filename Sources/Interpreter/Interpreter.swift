@@ -85,6 +85,7 @@ public struct Interpreter: Sendable {
                 scope.values[name] = value
                 trace?.order.append(name)
             }
+            if trace == nil { for name in step.releases { scope.values[name] = nil } }
         }
         return try collectOutputs(of: model.graph, in: scope)
     }

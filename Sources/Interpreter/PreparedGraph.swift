@@ -16,6 +16,9 @@ final class PreparedGraph: Sendable {
         let opset: Int
         /// Whether the node's outputs were computed ahead of time (they are in `constants`).
         let isFolded: Bool
+        /// Values no later node reads (and that are not graph outputs): a run that keeps no
+        /// intermediates drops them after this node, so their memory is reused while still in cache.
+        var releases: [String] = []
     }
 
     /// Decoded initializers and folded node outputs, by name (graph inputs given to a run shadow them).
@@ -66,9 +69,31 @@ final class PreparedGraph: Sendable {
             }
             steps.append(Step(node: node, kernel: kernel, opset: opset, isFolded: isFolded))
         }
+        if model.subgraphs.isEmpty {
+            // (Graphs called by index may read values by name; with them, nothing is dropped.)
+            for (name, i) in PreparedGraph.lastUses(graph) { steps[i].releases.append(name) }
+        }
         self.constants = constants
         self.steps = steps
         self.failure = failure
+    }
+
+    /// For each value that is not a graph output, the index of the last node that reads or writes it
+    /// (reads include those of the node's subgraphs, which see the enclosing graph's values).
+    static func lastUses(_ graph: Graph) -> [String: Int] {
+        var last: [String: Int] = [:]
+        for (i, node) in graph.nodes.enumerated() {
+            for name in node.inputs + node.outputs where !name.isEmpty { last[name] = i }
+            for attribute in node.attributes {
+                for sub in attribute.subgraphs {
+                    for g in [sub] + sub.nestedGraphs {
+                        for name in g.nodes.flatMap(\.inputs) + g.outputs.map(\.name) where !name.isEmpty { last[name] = i }
+                    }
+                }
+            }
+        }
+        for output in graph.outputs { last[output.name] = nil }
+        return last
     }
 
     /// Whether `node` may be evaluated ahead of time when its inputs are constant: a default-domain

@@ -65,6 +65,25 @@ struct FastPathTests {
         #expect(given.output("y")?.tensor?.storage == .float([-5]))
     }
 
+    @Test func valuesReadOnlyBySubgraphsLiveUntilTheyRun() throws {
+        // `a` is read only inside the If branches; a run without intermediates must keep it until then.
+        func branch(_ name: String) -> Graph {
+            Graph(outputs: [ValueInfo(name: name, type: nil)], nodes: [Node(opType: "Neg", inputs: ["a"], outputs: [name])])
+        }
+        let nodes = [
+            Node(opType: "Abs", inputs: ["x"], outputs: ["a"]),
+            Node(opType: "Identity", inputs: ["c"], outputs: ["c2"]),
+            Node(opType: "If", inputs: ["c2"], outputs: ["y"], attributes: [
+                Attribute(name: "then_branch", value: .graph(branch("t"))), Attribute(name: "else_branch", value: .graph(branch("e"))),
+            ]),
+        ]
+        let graph = Graph(inputs: [ValueInfo(name: "x", type: nil), ValueInfo(name: "c", type: nil)],
+                          outputs: [ValueInfo(name: "y", type: nil)], nodes: nodes)
+        let interpreter = Interpreter(model: Model(opsetImports: [OpsetImport(domain: "", version: 21)], graph: graph))
+        let r = try interpreter.run(inputs: ["x": .tensor(NDArray(shape: [2], floats: [-2, 3])), "c": .tensor(NDArray(shape: [], bools: [true]))])
+        #expect(r.output("y")?.tensor?.storage == .float([-2, -3]))
+    }
+
     // MARK: Depthwise convolution
 
     /// bias + Σ w·x over the taps inside the input, in (kh, kw) order, in Float.

@@ -48,19 +48,23 @@ extension ConvKernels {
                 return
             }
             fillPlanes(x)
-            let (KH, KW, OW) = (g.kernel[1], g.kernel[2], g.output[2])
-            let (sh, sw, dh, dw) = (g.strides[1], g.strides[2], g.dilations[1], g.dilations[2])
-            let (width, count, planeSize) = (width, rows * width, planeRows * width)
+            let (H, KH, KW, OW) = (g.input[1], g.kernel[1], g.kernel[2], g.output[2])
+            let (sh, sw, dh, dw, ph) = (g.strides[1], g.strides[2], g.dilations[1], g.dilations[2], g.padsBegin[1])
+            let (rows, width, count, planeSize) = (rows, width, rows * width, planeRows * width)
             planes.withUnsafeBufferPointer { pp in
                 sums.withUnsafeMutableBufferPointer { sp in
                     guard let planes = pp.baseAddress, let out = sp.baseAddress else { return }
                     out.update(repeating: bias, count: count)
                     for kh in 0..<KH {
+                        // Output rows whose input row for this tap is inside the input; the others
+                        // would only add padding zeros.
+                        let valid = validRange(start: kh * dh - ph, stride: sh, size: H, count: rows)
+                        let (first, end) = (valid.lowerBound * width, valid.upperBound * width)
                         for kw in 0..<KW {
                             let (r, c) = (kh * dh, kw * dw)
                             let src = planes + ((r % sh) * sw + c % sw) * planeSize + (r / sh) * width + c / sw
                             let wv = w[kh * KW + kw]
-                            for p in 0..<count { out[p] += wv * src[p] }
+                            for p in first..<end { out[p] += wv * src[p] }
                         }
                     }
                     for oh in 0..<rows { (y + oh * OW).update(from: out + oh * width, count: OW) }
