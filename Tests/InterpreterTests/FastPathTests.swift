@@ -140,6 +140,52 @@ struct FastPathTests {
         }
     }
 
+    // MARK: Pooling
+
+    @Test func poolingMatchesTheDefinitionExactly() throws {
+        var r = Numbers(state: 0x5eed)
+        for trial in 0..<120 {
+            let h = r.int(1...9), wd = r.int(1...11)
+            let k = (r.int(1...3), r.int(1...3)), s = (r.int(1...3), r.int(1...3))
+            let d = trial % 4 == 0 ? (2, r.int(1...2)) : (1, 1)
+            let p = (min(r.int(0...2), k.0 - 1), min(r.int(0...2), k.1 - 1))
+            let span = (h + 2 * p.0 - (k.0 - 1) * d.0 - 1, wd + 2 * p.1 - (k.1 - 1) * d.1 - 1)
+            guard span.0 >= 0, span.1 >= 0 else { continue }
+            let out = (span.0 / s.0 + 1, span.1 / s.1 + 1)
+            var x = (0..<(2 * h * wd)).map { _ in r.float() }
+            if trial % 3 == 0 { x[0] = .nan; x[x.count - 1] = -0.0 }
+            let isMax = trial % 2 == 0
+            var attributes = [
+                Attribute(name: "kernel_shape", value: .ints([Int64(k.0), Int64(k.1)])),
+                Attribute(name: "strides", value: .ints([Int64(s.0), Int64(s.1)])),
+                Attribute(name: "pads", value: .ints([p.0, p.1, p.0, p.1].map { Int64($0) })),
+            ]
+            if isMax { attributes.append(Attribute(name: "dilations", value: .ints([Int64(d.0), Int64(d.1)]))) }
+            let y = try run(isMax ? "MaxPool" : "AveragePool", inputs: [NDArray(shape: [1, 2, h, wd], floats: x)], attributes: attributes)
+            var expected: [Float] = []
+            for c in 0..<2 {
+                for oh in 0..<out.0 {
+                    for ow in 0..<out.1 {
+                        var acc: Float = isMax ? -.infinity : 0, n = 0
+                        for kh in 0..<k.0 {
+                            let ih = oh * s.0 - p.0 + kh * (isMax ? d.0 : 1)
+                            guard ih >= 0 && ih < h else { continue }
+                            for kw in 0..<k.1 {
+                                let iw = ow * s.1 - p.1 + kw * (isMax ? d.1 : 1)
+                                guard iw >= 0 && iw < wd else { continue }
+                                let v = x[(c * h + ih) * wd + iw]
+                                if isMax { acc = v > acc ? v : acc } else { acc += v }
+                                n += 1
+                            }
+                        }
+                        expected.append(n == 0 ? 0 : isMax ? acc : acc / Float(n))
+                    }
+                }
+            }
+            #expect(bits(y) == expected.map(\.bitPattern), "trial \(trial): h \(h) w \(wd) k \(k) s \(s) d \(d) pads \(p)")
+        }
+    }
+
     // MARK: Quantization
 
     @Test func quantizeLinearMatchesTheDefinition() throws {
