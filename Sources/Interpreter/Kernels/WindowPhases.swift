@@ -14,6 +14,8 @@ struct WindowPhases<T: NNFloat> {
     /// Rows of each phase plane (one more than taps reach, so whole padded output rows can be read).
     let planeRows: Int
     private var planes: [T]
+    /// The padding value the planes' padding cells hold (they are the same for every input plane).
+    private var padded: T?
 
     init(_ g: WindowGeometry) {
         self.g = g
@@ -29,29 +31,31 @@ struct WindowPhases<T: NNFloat> {
     var count: Int { rows * width }
 
     /// Copies plane `x` (of the geometry's input size) into the phases, `padding` around it.
+    /// The padding cells are written on the first call only (and when `padding` changes).
     mutating func fill(_ x: UnsafePointer<T>, padding: T) {
         let (H, W) = (g.input[1], g.input[2])
         let (sh, sw, ph, pw) = (g.strides[1], g.strides[2], g.padsBegin[1], g.padsBegin[2])
         let (width, planeRows) = (width, planeRows)
+        let padNeeded = !(padded.map { $0 == padding && $0.sign == padding.sign } ?? false)
+        padded = padding
         planes.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
+            if padNeeded { base.update(repeating: padding, count: buffer.count) }
             for qr in 0..<sh {
                 for qc in 0..<sw {
                     let plane = base + (qr * sw + qc) * planeRows * width
-                    // Input columns j·sw + qc − pw for j in `valid`.
+                    // Input columns j·sw + qc − pw for j in `valid`; plane rows i for input rows in `rows`.
                     let valid = ConvKernels.validRange(start: qc - pw, stride: sw, size: W, count: width)
-                    for i in 0..<planeRows {
-                        let dst = plane + i * width
-                        let row = i * sh + qr - ph
-                        guard row >= 0 && row < H, !valid.isEmpty else { dst.update(repeating: padding, count: width); continue }
-                        dst.update(repeating: padding, count: valid.lowerBound)
-                        let src = x + row * W + valid.lowerBound * sw + qc - pw
+                    let rows = ConvKernels.validRange(start: qr - ph, stride: sh, size: H, count: planeRows)
+                    guard !valid.isEmpty else { continue }
+                    for i in rows {
+                        let dst = plane + i * width + valid.lowerBound
+                        let src = x + (i * sh + qr - ph) * W + valid.lowerBound * sw + qc - pw
                         if sw == 1 {
-                            (dst + valid.lowerBound).update(from: src, count: valid.count)
+                            dst.update(from: src, count: valid.count)
                         } else {
-                            for j in 0..<valid.count { dst[valid.lowerBound + j] = src[j * sw] }
+                            for j in 0..<valid.count { dst[j] = src[j * sw] }
                         }
-                        (dst + valid.upperBound).update(repeating: padding, count: width - valid.upperBound)
                     }
                 }
             }
