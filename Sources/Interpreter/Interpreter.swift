@@ -3,32 +3,16 @@ import ModelIR
 
 /// Runs an IR model on given inputs with the reference kernels.
 public struct Interpreter: Sendable {
-    public let model: Model
-    public let kernels: KernelTable
-    /// Quantization of every value that declares it, by name (all graphs).
-    let quantization: @Sendable (String) -> QuantParams?
-    /// The main graph, prepared once: decoded initializers, folded constants, kernel lookups.
-    private let prepared: PreparedGraph
+    /// Everything a run needs, shared (by reference) with the closures kernels receive.
+    private let engine: Engine
+
+    public var model: Model { engine.model }
+    public var kernels: KernelTable { engine.kernels }
 
     /// An interpreter for `model`; nodes whose inputs are all constant are evaluated here, once.
     public init(model: Model, kernels: KernelTable = .standard) {
         _ = BLASThreads.configured
-        self.model = model
-        self.kernels = kernels
-        var q: [String: QuantParams] = [:]
-        for g in [model.graph] + model.subgraphs {
-            for v in g.valueInfos + g.inputs + g.outputs { if let p = v.quantization { q[v.name] = p } }
-        }
-        let quantization: @Sendable (String) -> QuantParams? = { [q] in q[$0] }
-        self.quantization = quantization
-        self.prepared = PreparedGraph(model: model, kernels: kernels) { node, inputs, opset in
-            var call = KernelCall(node: node, inputs: inputs, opset: opset) { _, _ throws(InterpreterError) in
-                throw .invalidModel(reason: "node '\(node.label)': subgraphs cannot run ahead of time")
-            }
-            call.quantization = quantization
-            call.indexedGraphs = model.subgraphs
-            return call
-        }
+        engine = Engine(model: model, kernels: kernels)
     }
 
     /// Whether every node of the model (all graphs) has a kernel in `kernels`.
@@ -52,11 +36,46 @@ public struct Interpreter: Sendable {
 
     /// Runs the main graph. Inputs not given fall back to an initializer of the same name.
     public func run(inputs: [String: RuntimeValue], keepIntermediates: Bool = false) throws(InterpreterError) -> RunResult {
+        try engine.run(inputs: inputs, keepIntermediates: keepIntermediates)
+    }
+}
+
+/// The interpreter's state and execution: a class, so that the subgraph runner each kernel call
+/// carries captures one reference rather than a copy of the model.
+final class Engine: Sendable {
+    let model: Model
+    let kernels: KernelTable
+    /// Quantization of every value that declares it, by name (all graphs).
+    let quantization: @Sendable (String) -> QuantParams?
+    /// The main graph, prepared once: decoded initializers, folded constants, kernel lookups.
+    private let prepared: PreparedGraph
+
+    init(model: Model, kernels: KernelTable) {
+        self.model = model
+        self.kernels = kernels
+        var q: [String: QuantParams] = [:]
+        for g in [model.graph] + model.subgraphs {
+            for v in g.valueInfos + g.inputs + g.outputs { if let p = v.quantization { q[v.name] = p } }
+        }
+        let quantization: @Sendable (String) -> QuantParams? = { [q] in q[$0] }
+        self.quantization = quantization
+        self.prepared = PreparedGraph(model: model, kernels: kernels) { node, inputs, opset in
+            var call = KernelCall(node: node, inputs: inputs, opset: opset) { _, _ throws(InterpreterError) in
+                throw .invalidModel(reason: "node '\(node.label)': subgraphs cannot run ahead of time")
+            }
+            call.quantization = quantization
+            call.indexedGraphs = model.subgraphs
+            return call
+        }
+    }
+
+    /// Runs the main graph (see `Interpreter.run`).
+    func run(inputs: [String: RuntimeValue], keepIntermediates: Bool) throws(InterpreterError) -> Interpreter.RunResult {
         if let failure = prepared.failure { throw failure }
         let scope = Scope(parent: nil, constants: prepared.constants)
         let trace = keepIntermediates ? Trace() : nil
         let outputs = try executeMain(scope: scope, bindInputs: inputs, trace: trace)
-        return RunResult(
+        return Interpreter.RunResult(
             outputs: zip(model.graph.outputs.map(\.name), outputs).map { ($0, $1) },
             intermediates: trace.map { _ in scope.constants.merging(scope.values) { $1 } } ?? [:],
             order: trace?.order ?? [])
