@@ -112,9 +112,9 @@ struct FastPathTests {
 
     @Test func depthwiseConvolutionMatchesTheDefinitionExactly() throws {
         var r = Numbers(state: 0x9e37_79b9_7f4a_7c15)
-        for trial in 0..<150 {
+        for trial in 0..<300 {
             let c = r.int(1...3), h = r.int(1...9), wd = r.int(1...11)
-            let k = (r.int(1...4), r.int(1...4)), s = (r.int(1...3), r.int(1...3)), d = (r.int(1...2), r.int(1...2))
+            let k = (r.int(1...5), r.int(1...5)), s = (r.int(1...3), r.int(1...3)), d = (r.int(1...2), r.int(1...2))
             let pb = (r.int(0...2), r.int(0...2)), pe = (r.int(0...2), r.int(0...2))
             let span = (h + pb.0 + pe.0 - (k.0 - 1) * d.0 - 1, wd + pb.1 + pe.1 - (k.1 - 1) * d.1 - 1)
             guard span.0 >= 0, span.1 >= 0 else { continue }

@@ -40,9 +40,25 @@ extension ConvKernels {
             sums.withUnsafeMutableBufferPointer { buffer in
                 guard let out = buffer.baseAddress else { return }
                 out.update(repeating: bias, count: buffer.count)
-                phases.forEachTap { tap, source, outputs in
-                    let wv = w[tap]
-                    for p in outputs { out[p] += wv * source[p] }
+                let KW = phases.g.kernel[2]
+                phases.forEachKernelRow { kh, s, outputs in
+                    // A row's taps in one pass; each output still adds them one by one, in order.
+                    let k = w + kh * KW
+                    switch KW {
+                    case 3:
+                        let (w0, w1, w2, s0, s1, s2) = (k[0], k[1], k[2], s[0], s[1], s[2])
+                        for p in outputs { var a = out[p]; a += w0 * s0[p]; a += w1 * s1[p]; a += w2 * s2[p]; out[p] = a }
+                    case 5:
+                        let (w0, w1, w2, w3, w4) = (k[0], k[1], k[2], k[3], k[4]), (s0, s1, s2, s3, s4) = (s[0], s[1], s[2], s[3], s[4])
+                        for p in outputs {
+                            var a = out[p]; a += w0 * s0[p]; a += w1 * s1[p]; a += w2 * s2[p]; a += w3 * s3[p]; a += w4 * s4[p]; out[p] = a
+                        }
+                    default:
+                        for kw in 0..<KW {
+                            let (wv, source) = (k[kw], s[kw])
+                            for p in outputs { out[p] += wv * source[p] }
+                        }
+                    }
                 }
                 phases.copyRows(out, to: y)
             }

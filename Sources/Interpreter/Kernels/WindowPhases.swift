@@ -82,6 +82,20 @@ struct WindowPhases<T: NNFloat> {
         }
     }
 
+    /// Calls `body(kh, sources, outputs)` for every kernel row in order, with the sources of its
+    /// taps kw = 0..<KW in order (see `forEachTap`); `outputs` is the same for all taps of a row.
+    func forEachKernelRow(_ body: (Int, UnsafeBufferPointer<UnsafePointer<T>>, Range<Int>) -> Void) {
+        var sources: [UnsafePointer<T>] = []
+        sources.reserveCapacity(g.kernel[2])
+        var current = -1, range = 0..<0
+        let KW = g.kernel[2]
+        forEachTap { tap, source, outputs in
+            if tap / KW != current { sources.removeAll(keepingCapacity: true); current = tap / KW; range = outputs }
+            sources.append(source)
+            if sources.count == KW { sources.withUnsafeBufferPointer { body(current, $0, range) } }
+        }
+    }
+
     /// Copies the `OW` real columns of each padded output row of `grid` into `y` (`rows × OW`).
     func copyRows(_ grid: UnsafePointer<T>, to y: UnsafeMutablePointer<T>) {
         let ow = g.output[2]
