@@ -18,7 +18,8 @@ let package = Package(
         .target(name: "OpSet", dependencies: ["ModelIR"]),
         .target(name: "ShapeInference", dependencies: ["ModelIR", "OpSet"]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
-        .target(name: "Interpreter", dependencies: ["ModelIR", "OpSet", "COpenBLAS"]),
+        .target(name: "CFloat16"),
+        .target(name: "Interpreter", dependencies: ["ModelIR", "OpSet", "COpenBLAS", "CFloat16"]),
         .target(name: "Validation", dependencies: ["Interpreter", "ModelIR", "ONNXFormat", "ZIPFoundation"]),
 
         // MARK: Formats

@@ -3,29 +3,16 @@ import ModelIR
 
 /// Runs an IR model on given inputs with the reference kernels.
 public struct Interpreter: Sendable {
-    public let model: Model
-    public let kernels: KernelTable
-    /// Quantization of every value that declares it, by name (all graphs).
-    let quantization: [String: QuantParams]
-    /// The main graph's initializers, decoded once.
-    private let constants: ConstantCache
-    /// Declared element type of every tensor value that has one, by name (all graphs).
-    let elementTypes: [String: DataType]
+    /// Everything a run needs, shared (by reference) with the closures kernels receive.
+    private let engine: Engine
 
+    public var model: Model { engine.model }
+    public var kernels: KernelTable { engine.kernels }
+
+    /// An interpreter for `model`; nodes whose inputs are all constant are evaluated here, once.
     public init(model: Model, kernels: KernelTable = .standard) {
-        self.model = model
-        self.kernels = kernels
-        var q: [String: QuantParams] = [:]
-        var types: [String: DataType] = [:]
-        for g in [model.graph] + model.subgraphs {
-            for v in g.valueInfos + g.inputs + g.outputs {
-                if let p = v.quantization { q[v.name] = p }
-                if let t = v.type?.tensorType?.elementType { types[v.name] = t }
-            }
-        }
-        self.quantization = q
-        self.constants = ConstantCache()
-        self.elementTypes = types
+        _ = BLASThreads.configured
+        engine = Engine(model: model, kernels: kernels)
     }
 
     /// Whether every node of the model (all graphs) has a kernel in `kernels`.
@@ -49,43 +36,117 @@ public struct Interpreter: Sendable {
 
     /// Runs the main graph. Inputs not given fall back to an initializer of the same name.
     public func run(inputs: [String: RuntimeValue], keepIntermediates: Bool = false) throws(InterpreterError) -> RunResult {
-        let scope = Scope(parent: nil)
+        try engine.run(inputs: inputs, keepIntermediates: keepIntermediates)
+    }
+}
+
+/// The interpreter's state and execution: a class, so that the subgraph runner each kernel call
+/// carries captures one reference rather than a copy of the model.
+final class Engine: Sendable {
+    let model: Model
+    let kernels: KernelTable
+    /// Quantization of every value that declares it, by name (all graphs).
+    let quantization: @Sendable (String) -> QuantParams?
+    /// Declared element type of every tensor value that has one, by name (all graphs).
+    let elementTypes: @Sendable (String) -> DataType?
+    /// The main graph, prepared once: decoded initializers, folded constants, kernel lookups.
+    private let prepared: PreparedGraph
+
+    init(model: Model, kernels: KernelTable) {
+        self.model = model
+        self.kernels = kernels
+        var q: [String: QuantParams] = [:]
+        for g in [model.graph] + model.subgraphs {
+            for v in g.valueInfos + g.inputs + g.outputs { if let p = v.quantization { q[v.name] = p } }
+        }
+        let quantization: @Sendable (String) -> QuantParams? = { [q] in q[$0] }
+        self.quantization = quantization
+        var types: [String: DataType] = [:]
+        for g in [model.graph] + model.subgraphs {
+            for v in g.valueInfos + g.inputs + g.outputs { if let t = v.type?.tensorType?.elementType { types[v.name] = t } }
+        }
+        let elementTypes: @Sendable (String) -> DataType? = { [types] in types[$0] }
+        self.elementTypes = elementTypes
+        self.prepared = PreparedGraph(model: model, kernels: kernels) { node, inputs, opset in
+            var call = KernelCall(node: node, inputs: inputs, opset: opset) { _, _ throws(InterpreterError) in
+                throw .invalidModel(reason: "node '\(node.label)': subgraphs cannot run ahead of time")
+            }
+            call.quantization = quantization
+            call.elementType = elementTypes
+            call.indexedGraphs = model.subgraphs
+            return call
+        }
+    }
+
+    /// Runs the main graph (see `Interpreter.run`).
+    func run(inputs: [String: RuntimeValue], keepIntermediates: Bool) throws(InterpreterError) -> Interpreter.RunResult {
+        if let failure = prepared.failure { throw failure }
+        let scope = Scope(parent: nil, constants: prepared.constants)
         let trace = keepIntermediates ? Trace() : nil
-        let outputs = try execute(model.graph, scope: scope, bindInputs: inputs, trace: trace, isMain: true)
-        return RunResult(
+        let outputs = try executeMain(scope: scope, bindInputs: inputs, trace: trace)
+        return Interpreter.RunResult(
             outputs: zip(model.graph.outputs.map(\.name), outputs).map { ($0, $1) },
-            intermediates: trace.map { _ in scope.values } ?? [:],
+            intermediates: trace.map { _ in scope.constants.merging(scope.values) { $1 } } ?? [:],
             order: trace?.order ?? [])
     }
 
     // MARK: Execution
 
-    /// Runs `graph` in `scope` (whose parent is the enclosing graph's scope) and returns its outputs.
-    func execute(_ graph: Graph, scope: Scope, bindInputs: [String: RuntimeValue], trace: Trace?,
-                 isMain: Bool = false) throws(InterpreterError) -> [RuntimeValue] {
-        if isMain {
-            for (name, value) in try constants.values(of: graph) { scope.values[name] = value }
-        } else {
-            for t in graph.initializers {
-                guard let name = t.name else { continue }
-                scope.values[name] = .tensor(try NDArray(tensor: t))
+    /// Runs the prepared main graph in `scope` and returns its outputs.
+    private func executeMain(scope: Scope, bindInputs: [String: RuntimeValue], trace: Trace?) throws(InterpreterError) -> [RuntimeValue] {
+        try bind(model.graph.inputs, from: bindInputs, in: scope)
+        for step in prepared.steps {
+            let node = step.node
+            if step.isFolded {
+                // Its outputs are in `scope.constants`; only the trace needs their names.
+                if let trace { for name in node.outputs where !name.isEmpty { trace.order.append(name) } }
+                continue
             }
-        }
-        for input in graph.inputs {
-            if let v = bindInputs[input.name] {
-                scope.values[input.name] = v
-            } else if scope.values[input.name] == nil {
-                throw .missingGraphInput(name: input.name)
+            let inputs = try inputValues(of: node, in: scope)
+            let outputs: [RuntimeValue]
+            if let kernel = step.kernel {
+                outputs = try invoke(kernel, node: node, inputs: inputs, opset: step.opset, scope: scope)
+            } else {
+                outputs = try callFunction(node, inputs: inputs, state: scope.state)
             }
-        }
-        for node in graph.nodes {
-            let outputs = try run(node, scope: scope, functionContext: nil)
             for (name, value) in zip(node.outputs, outputs) where !name.isEmpty {
                 scope.values[name] = value
                 trace?.order.append(name)
             }
+            if trace == nil { for name in step.releases { scope.values[name] = nil } }
         }
+        return try collectOutputs(of: model.graph, in: scope)
+    }
+
+    /// Runs a subgraph or function-free graph in `scope` (whose parent is the enclosing graph's scope).
+    func execute(_ graph: Graph, scope: Scope, bindInputs: [String: RuntimeValue]) throws(InterpreterError) -> [RuntimeValue] {
+        for t in graph.initializers {
+            guard let name = t.name else { continue }
+            scope.values[name] = .tensor(try NDArray(tensor: t))
+        }
+        try bind(graph.inputs, from: bindInputs, in: scope)
+        for node in graph.nodes {
+            let outputs = try run(node, scope: scope)
+            for (name, value) in zip(node.outputs, outputs) where !name.isEmpty { scope.values[name] = value }
+        }
+        return try collectOutputs(of: graph, in: scope)
+    }
+
+    /// Binds the given graph inputs; an input not given must already have a value (an initializer).
+    private func bind(_ inputs: [ValueInfo], from given: [String: RuntimeValue], in scope: Scope) throws(InterpreterError) {
+        for input in inputs {
+            if let v = given[input.name] {
+                scope.values[input.name] = v
+            } else if scope.values[input.name] == nil && scope.constants[input.name] == nil {
+                throw .missingGraphInput(name: input.name)
+            }
+        }
+    }
+
+    /// The values of `graph`'s outputs.
+    private func collectOutputs(of graph: Graph, in scope: Scope) throws(InterpreterError) -> [RuntimeValue] {
         var result: [RuntimeValue] = []
+        result.reserveCapacity(graph.outputs.count)
         for output in graph.outputs {
             guard let v = scope.lookup(output.name) else {
                 throw .invalidModel(reason: "graph output '\(output.name)' was not computed")
@@ -95,34 +156,50 @@ public struct Interpreter: Sendable {
         return result
     }
 
-    /// Evaluates one node: a kernel, or the body of a model-local function.
-    func run(_ node: Node, scope: Scope, functionContext: Function?) throws(InterpreterError) -> [RuntimeValue] {
+    /// The values `node` reads (nil for omitted optional inputs).
+    private func inputValues(of node: Node, in scope: Scope) throws(InterpreterError) -> [RuntimeValue?] {
         var inputs: [RuntimeValue?] = []
+        inputs.reserveCapacity(node.inputs.count)
         for name in node.inputs {
             if name.isEmpty { inputs.append(nil); continue }
             guard let v = scope.lookup(name) else { throw .missingInput(node: node.label, value: name) }
             inputs.append(v)
         }
+        return inputs
+    }
+
+    /// Evaluates one node: a kernel, or the body of a model-local function.
+    func run(_ node: Node, scope: Scope) throws(InterpreterError) -> [RuntimeValue] {
+        let inputs = try inputValues(of: node, in: scope)
         let domain = node.normalizedDomain
-        let opset = Int(model.opsetVersion(for: domain) ?? (domain.isEmpty ? 21 : 1))
         if let kernel = kernels.kernel(domain: domain, op: node.opType) {
-            var call = KernelCall(node: node, inputs: inputs, opset: opset) { graph, subInputs throws(InterpreterError) in
-                try self.runSubgraph(graph, inputs: subInputs, outer: scope)
-            }
-            let quantization = self.quantization
-            call.quantization = { quantization[$0] }
-            let elementTypes = self.elementTypes
-            call.elementType = { elementTypes[$0] }
-            call.indexedGraphs = model.subgraphs
-            call.state = scope.state
-            let outputs = try kernel(call)
-            guard outputs.count >= node.outputs.filter({ !$0.isEmpty }).count || outputs.count >= node.outputs.count else {
-                throw .invalidModel(reason: "kernel for \(node.opType) returned \(outputs.count) outputs, node '\(node.label)' expects \(node.outputs.count)")
-            }
-            return outputs
+            let opset = Int(model.opsetVersion(for: domain) ?? (domain.isEmpty ? 21 : 1))
+            return try invoke(kernel, node: node, inputs: inputs, opset: opset, scope: scope)
         }
+        return try callFunction(node, inputs: inputs, state: scope.state)
+    }
+
+    /// Runs `kernel` on `node` and checks it produced enough outputs.
+    private func invoke(_ kernel: Kernel, node: Node, inputs: [RuntimeValue?], opset: Int, scope: Scope) throws(InterpreterError) -> [RuntimeValue] {
+        var call = KernelCall(node: node, inputs: inputs, opset: opset) { graph, subInputs throws(InterpreterError) in
+            try self.runSubgraph(graph, inputs: subInputs, outer: scope)
+        }
+        call.quantization = quantization
+        call.elementType = elementTypes
+        call.state = scope.state
+        call.indexedGraphs = model.subgraphs
+        let outputs = try kernel(call)
+        guard outputs.count >= node.outputs.filter({ !$0.isEmpty }).count || outputs.count >= node.outputs.count else {
+            throw .invalidModel(reason: "kernel for \(node.opType) returned \(outputs.count) outputs, node '\(node.label)' expects \(node.outputs.count)")
+        }
+        return outputs
+    }
+
+    /// Runs the model-local function `node` calls.
+    private func callFunction(_ node: Node, inputs: [RuntimeValue?], state: RunState) throws(InterpreterError) -> [RuntimeValue] {
+        let domain = node.normalizedDomain
         if let function = model.functions.first(where: { ($0.domain ?? "") == domain && $0.name == node.opType }) {
-            return try call(function, node: node, inputs: inputs, state: scope.state)
+            return try call(function, node: node, inputs: inputs, state: state)
         }
         throw .unsupportedOp(op: node.opType, domain: domain, node: node.label)
     }
@@ -130,9 +207,9 @@ public struct Interpreter: Sendable {
     /// Runs a subgraph (If/Loop/Scan body): its inputs are bound positionally, the outer scope is visible.
     func runSubgraph(_ graph: Graph, inputs: [RuntimeValue], outer: Scope) throws(InterpreterError) -> [RuntimeValue] {
         let scope = Scope(parent: outer)
-        var bind: [String: RuntimeValue] = [:]
-        for (info, value) in zip(graph.inputs, inputs) { bind[info.name] = value }
-        return try execute(graph, scope: scope, bindInputs: bind, trace: nil)
+        var given: [String: RuntimeValue] = [:]
+        for (info, value) in zip(graph.inputs, inputs) { given[info.name] = value }
+        return try execute(graph, scope: scope, bindInputs: given)
     }
 
     /// Inlines a model-local function: binds inputs, resolves attribute references, runs the body.
@@ -150,7 +227,7 @@ public struct Interpreter: Sendable {
                 }
                 return nil
             }
-            let outputs = try run(inner, scope: scope, functionContext: function)
+            let outputs = try run(inner, scope: scope)
             for (name, value) in zip(inner.outputs, outputs) where !name.isEmpty { scope.values[name] = value }
         }
         var result: [RuntimeValue] = []
@@ -169,16 +246,24 @@ public struct Interpreter: Sendable {
 /// Values visible while a graph runs; subgraph scopes see their parents.
 final class Scope: @unchecked Sendable {
     var values: [String: RuntimeValue] = [:]
+    /// Values fixed before the run (the main graph's initializers and folded constants); `values` shadow them.
+    let constants: [String: RuntimeValue]
     let parent: Scope?
     /// State shared by every kernel of one run (inherited from the parent scope).
     let state: RunState
 
-    init(parent: Scope?, state: RunState? = nil) {
+    init(parent: Scope?, constants: [String: RuntimeValue] = [:], state: RunState? = nil) {
         self.parent = parent
+        self.constants = constants
         self.state = state ?? parent?.state ?? RunState()
     }
 
-    func lookup(_ name: String) -> RuntimeValue? { values[name] ?? parent?.lookup(name) }
+    func lookup(_ name: String) -> RuntimeValue? { values[name] ?? constants[name] ?? parent?.lookup(name) }
+}
+
+/// Records the order values were computed in.
+final class Trace {
+    var order: [String] = []
 }
 
 /// Mutable state that the kernels of one run share, e.g. TFLite resource variables.
@@ -193,28 +278,4 @@ public final class RunState: @unchecked Sendable {
     public var done: Set<String> = []
 
     public init() {}
-}
-
-/// Records the order values were computed in.
-final class Trace {
-    var order: [String] = []
-}
-
-/// Decoded initializers of the main graph, made on first use and reused by every run.
-final class ConstantCache: @unchecked Sendable {
-    private var decoded: [String: RuntimeValue]?
-    private let lock = NSLock()
-
-    func values(of graph: Graph) throws(InterpreterError) -> [String: RuntimeValue] {
-        lock.lock()
-        defer { lock.unlock() }
-        if let decoded { return decoded }
-        var out: [String: RuntimeValue] = [:]
-        for t in graph.initializers {
-            guard let name = t.name else { continue }
-            out[name] = .tensor(try NDArray(tensor: t))
-        }
-        decoded = out
-        return out
-    }
 }

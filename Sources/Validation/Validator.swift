@@ -17,8 +17,16 @@ public struct Validator: Sendable {
 
     /// Runs `model` and returns its outputs (and intermediates when asked).
     public func run(_ model: Model, name: String, inputs: [String: NDArray], keepIntermediates: Bool = false) throws(ValidationError) -> Interpreter.RunResult {
+        try run(interpreter(for: model), name: name, inputs: inputs, keepIntermediates: keepIntermediates)
+    }
+
+    /// An interpreter for `model` with this validator's kernels, to run it several times.
+    public func interpreter(for model: Model) -> Interpreter { Interpreter(model: model, kernels: kernels) }
+
+    /// Runs a prepared interpreter (see `interpreter(for:)`); `name` labels errors.
+    public func run(_ interpreter: Interpreter, name: String, inputs: [String: NDArray], keepIntermediates: Bool = false) throws(ValidationError) -> Interpreter.RunResult {
         do {
-            return try Interpreter(model: model, kernels: kernels).run(inputs: inputs.mapValues { .tensor($0) }, keepIntermediates: keepIntermediates)
+            return try interpreter.run(inputs: inputs.mapValues { .tensor($0) }, keepIntermediates: keepIntermediates)
         } catch {
             throw .run(model: name, reason: error.description)
         }

@@ -53,10 +53,29 @@ def default_corpus_dir() -> Path:
     return (REPO_ROOT / ".." / "shared" / "corpus").resolve()
 
 
+def corpus_damage(corpus: Path) -> list[str]:
+    """Models whose bytes no longer match the sha256 their refs/<id>.json records."""
+    import hashlib
+    import json
+
+    bad = []
+    for meta in sorted((corpus / "refs").glob("*.json")):
+        d = json.loads(meta.read_text())
+        model = corpus / "models" / d["model"]
+        if model.exists() and hashlib.sha256(model.read_bytes()).hexdigest() != d.get("model_sha256"):
+            bad.append(str(model))
+    return bad
+
+
 def require_corpus(corpus: Path) -> None:
-    """Exit 1 with a loud banner when the corpus is missing (never pass silently)."""
+    """Exit 1 with a loud banner when the corpus is missing or damaged (never pass silently)."""
     onnx_dir = corpus / "models" / "onnx"
     if corpus.is_dir() and onnx_dir.is_dir():
+        damaged = corpus_damage(corpus)
+        if damaged:
+            print("!!! CORPUS DAMAGED: these models no longer match their recorded sha256:\n  " + "\n  ".join(damaged),
+                  file=sys.stderr)
+            sys.exit(1)
         return
     line = "!" * 78
     what = corpus if not corpus.is_dir() else onnx_dir

@@ -35,6 +35,12 @@ enum CastKernels {
         if target == .string, let text = CastTarget.describe(x.storage) {
             return NDArray(dataType: .string, shape: x.shape, storage: .string(text))
         }
+        // float ⇄ float16, the casts around half-precision models, converted in bulk (same values).
+        switch (x.storage, target) {
+        case (.float(let a), .float16): return NDArray(dataType: target, shape: x.shape, storage: .float16(HalfConversion.halves(a)))
+        case (.float16(let a), .float): return NDArray(dataType: target, shape: x.shape, storage: .float(HalfConversion.floats(a)))
+        default: break
+        }
         let conv = CastTarget(type: target, saturate: call.int("saturate", default: 1) != 0)
         let storage: NDArray.Storage
         switch x.storage {

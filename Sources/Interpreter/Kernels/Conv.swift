@@ -53,11 +53,17 @@ enum ConvKernels {
         let g = s.geometry
         let cg = s.c / s.group, mg = s.m / s.group
         let inSize = g.inputSize, outSize = g.outputSize, ks = g.kernelSize
-        var y = channelFilled(bias, n: s.n, channels: s.m, size: outSize)
-        if y.isEmpty || x.isEmpty || w.isEmpty { return y }
+        if x.isEmpty || w.isEmpty { return channelFilled(bias, n: s.n, channels: s.m, size: outSize) }
         let depthwise = cg == 1 && mg == 1 && g.input[0] == 1
         let pointwise = ks == 1 && g.strides.allSatisfy { $0 == 1 } && g.padsBegin.allSatisfy { $0 == 0 } && g.input == g.output
+        // Every path writes all of y: depthwise starts each row from the bias, and without a bias the
+        // GEMMs overwrite (beta 0) instead of accumulating onto a zero-filled output.
+        var y = depthwise || bias == nil ? uninitializedArray(T.self, count: s.n * s.m * outSize)
+                                          : channelFilled(bias, n: s.n, channels: s.m, size: outSize)
+        if y.isEmpty { return y }
+        let beta: T = bias == nil ? 0 : 1
         var cols = uninitializedArray(T.self, count: depthwise || pointwise ? 0 : cg * ks * outSize)
+        var perChannel = depthwise ? Depthwise<T>(g) : nil
         x.withUnsafeBufferPointer { xp in
             w.withUnsafeBufferPointer { wp in
                 y.withUnsafeMutableBufferPointer { yp in
@@ -67,15 +73,15 @@ enum ConvKernels {
                                 let xg = xp.baseAddress! + (b * s.c + gi * cg) * inSize
                                 let wg = wp.baseAddress! + gi * mg * cg * ks
                                 let yg = yp.baseAddress! + (b * s.m + gi * mg) * outSize
-                                if depthwise {
-                                    depthwise2D(xg, wg, yg, g)
+                                if perChannel != nil {
+                                    perChannel?.channel(xg, wg, yg, bias: bias?[gi] ?? 0)
                                 } else if pointwise {
                                     T.gemm(transA: false, transB: false, m: mg, n: outSize, k: cg, alpha: 1,
-                                           a: wg, lda: cg, b: xg, ldb: inSize, beta: 1, c: yg, ldc: outSize)
+                                           a: wg, lda: cg, b: xg, ldb: inSize, beta: beta, c: yg, ldc: outSize)
                                 } else {
                                     im2col(xg, channels: cg, g, cp.baseAddress!)
                                     T.gemm(transA: false, transB: false, m: mg, n: outSize, k: cg * ks, alpha: 1,
-                                           a: wg, lda: cg * ks, b: cp.baseAddress!, ldb: outSize, beta: 1, c: yg, ldc: outSize)
+                                           a: wg, lda: cg * ks, b: cp.baseAddress!, ldb: outSize, beta: beta, c: yg, ldc: outSize)
                                 }
                             }
                         }
@@ -84,38 +90,6 @@ enum ConvKernels {
             }
         }
         return y
-    }
-
-    /// The range of output indices `o` whose input `start + o * stride` lies in `[0, size)`.
-    @inline(__always)
-    static func validRange(start: Int, stride: Int, size: Int, count: Int) -> Range<Int> {
-        let lo = start >= 0 ? 0 : (-start + stride - 1) / stride
-        let hi = size - start <= 0 ? 0 : (size - start + stride - 1) / stride
-        let l = min(lo, count), h = max(l, min(hi, count))
-        return l..<h
-    }
-
-    /// One channel of a depthwise 1-D/2-D convolution, accumulated onto `y` one output row at a time.
-    static func depthwise2D<T: NNFloat>(_ x: UnsafePointer<T>, _ w: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, _ g: WindowGeometry) {
-        let (H, W, KH, KW, OH, OW) = (g.input[1], g.input[2], g.kernel[1], g.kernel[2], g.output[1], g.output[2])
-        let (sh, sw, dh, dw, ph, pw) = (g.strides[1], g.strides[2], g.dilations[1], g.dilations[2], g.padsBegin[1], g.padsBegin[2])
-        let columns = (0..<KW).map { kw in validRange(start: kw * dw - pw, stride: sw, size: W, count: OW) }
-        for oh in 0..<OH {
-            let dst = y + oh * OW
-            let taps = validRange(start: oh * sh - ph, stride: dh, size: H, count: KH)
-            for kh in taps {
-                let srcRow = x + (oh * sh - ph + kh * dh) * W
-                for kw in 0..<KW {
-                    let wv = w[kh * KW + kw]
-                    let src = srcRow + kw * dw - pw
-                    if sw == 1 {
-                        for ow in columns[kw] { dst[ow] += wv * src[ow] }
-                    } else {
-                        for ow in columns[kw] { dst[ow] += wv * src[ow * sw] }
-                    }
-                }
-            }
-        }
     }
 
     // MARK: Integer convolutions

@@ -5,8 +5,9 @@ import ModelIR
 // MARK: Floating-point element types for compute kernels
 
 /// A floating-point type kernels compute in (Float for float/float16/bfloat16, Double for double),
-/// with the BLAS routine it needs (elementary functions come from `Real`).
-protocol NNFloat: Real {
+/// with the BLAS routine it needs (elementary functions come from `Real`; SIMD vectors of it for
+/// kernels that keep partial sums in registers).
+protocol NNFloat: Real, SIMDScalar {
     /// Row-major GEMM: `C = alpha * op(A) * op(B) + beta * C`.
     static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Self,
                      a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
@@ -52,7 +53,7 @@ extension Float: NNFloat {
     static func values(of array: NDArray) -> [Float] {
         switch array.storage {
         case .float(let a): return a
-        case .float16(let a): return a.map { Float($0) }
+        case .float16(let a): return HalfConversion.floats(a)
         case .bfloat16(let a): return a.map { BFloat16.float($0) }
         case .double(let a): return a.map { Float($0) }
         default: return array.doubles.map { Float($0) }
@@ -62,7 +63,7 @@ extension Float: NNFloat {
     static func storage(_ values: [Float], as dataType: DataType) -> NDArray.Storage {
         switch dataType {
         case .double: return .double(values.map { Double($0) })
-        case .float16: return .float16(values.map { Float16($0) })
+        case .float16: return .float16(HalfConversion.halves(values))
         case .bfloat16: return .bfloat16(values.map { BFloat16.bits($0) })
         case .float, .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz: return .float(values)
         default: return NDArray.storage(dataType, values.map { Double($0) })
@@ -191,6 +192,21 @@ func clampedInt32(_ x: Double) -> Int32 {
 
 /// Round half to even, as ONNX quantization does.
 @inline(__always) func roundHalfEven(_ x: Float) -> Float { x.rounded(.toNearestOrEven) }
+
+// MARK: BLAS threads
+
+/// Runs OpenBLAS on one thread unless `OPENBLAS_NUM_THREADS` or `OMP_NUM_THREADS` asks otherwise:
+/// the interpreter's GEMMs are small, and threads spinning for work cost more than they save on a
+/// shared machine (benchmarks compare with onnxruntime on one thread). Runs once, on first use.
+enum BLASThreads {
+    static let configured: Bool = {
+        let environment = ProcessInfo.processInfo.environment
+        if environment["OPENBLAS_NUM_THREADS"] == nil && environment["OMP_NUM_THREADS"] == nil {
+            openblas_set_num_threads(1)
+        }
+        return true
+    }()
+}
 
 // MARK: Allocator tuning
 

@@ -40,7 +40,8 @@ enum NormalizationKernels {
         if training {
             (useMean, useVar) = channelStats(x, n: n, c: c, inner: inner)
         }
-        var y = [T](repeating: 0, count: x.count)
+        guard x.count == n * c * inner else { throw call.invalid("X holds \(x.count) elements, its shape \(xa.shape) needs \(n * c * inner)") }
+        var y = uninitializedArray(T.self, count: x.count)  // every element is written below
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeMutableBufferPointer { yp in
                 for ch in 0..<c {

@@ -175,6 +175,12 @@ enum PoolKernels {
         let shape = Array(x.shape[..<2]) + [Int](repeating: 1, count: x.rank - 2)
         func run<T: NNFloat>(_ v: [T]) -> [T] {
             var out = [T](repeating: 0, count: planes)
+            if case .average = mode, v.count == planes * size {
+                v.withUnsafeBufferPointer { xp in
+                    out.withUnsafeMutableBufferPointer { averages(xp, planes: planes, size: size, into: $0) }
+                }
+                return out
+            }
             v.withUnsafeBufferPointer { xp in
                 for p in 0..<planes {
                     let base = p * size
@@ -198,6 +204,30 @@ enum PoolKernels {
         }
         if case .double(let a) = x.storage { return [.tensor(Double.array(.double, shape: shape, run(a)))] }
         return [.tensor(Float.array(x.dataType, shape: shape, run(Float.values(of: x))))]
+    }
+
+    /// The mean of each of `planes` consecutive runs of `size` values, each summed in order in Double.
+    /// Four planes are summed side by side: independent additions overlap in the CPU, and each
+    /// plane's sum is the same sequence of additions as summing it alone.
+    static func averages<T: NNFloat>(_ x: UnsafeBufferPointer<T>, planes: Int, size: Int, into out: UnsafeMutableBufferPointer<T>) {
+        guard let base = x.baseAddress else { return }
+        let divisor = Double(max(size, 1))
+        var p = 0
+        while p + 4 <= planes {
+            let (a, b, c, d) = (base + p * size, base + (p + 1) * size, base + (p + 2) * size, base + (p + 3) * size)
+            var (sa, sb, sc, sd) = (0.0, 0.0, 0.0, 0.0)
+            for i in 0..<size {
+                sa += Double(a[i]); sb += Double(b[i]); sc += Double(c[i]); sd += Double(d[i])
+            }
+            (out[p], out[p + 1], out[p + 2], out[p + 3]) = (T(sa / divisor), T(sb / divisor), T(sc / divisor), T(sd / divisor))
+            p += 4
+        }
+        while p < planes {
+            var s = 0.0
+            for i in 0..<size { s += Double(base[p * size + i]) }
+            out[p] = T(s / divisor)
+            p += 1
+        }
     }
 
     // MARK: MaxUnpool

@@ -1,49 +1,46 @@
-// MARK: Row-at-a-time 1-D/2-D max and average pooling
+// MARK: 1-D/2-D max and average pooling over stride phases
 
 extension PoolKernels {
-    /// Max or average pooling of 1-D/2-D planes, one output row at a time: each kernel tap updates a
-    /// whole output row, so the inner loops are independent across outputs (and vectorize at stride 1).
+    /// Max or average pooling of 1-D/2-D planes. Each plane is copied into stride phases
+    /// (`WindowPhases`), so every kernel tap is one pass over the padded output grid (and vectorizes
+    /// at any stride). Padding reads as −∞ for max, which never wins `v > best`, and as 0 for average,
+    /// which adds nothing to a sum that starts at +0: each output sees the same taps in the same
+    /// (kh, kw) order as when the taps outside the input are skipped.
     static func rowPool<T: NNFloat>(_ x: UnsafePointer<T>, _ y: UnsafeMutablePointer<T>, planes: Int, _ g: WindowGeometry, max isMax: Bool, includePad: Bool) {
         let (H, W, OH, OW) = (g.input[1], g.input[2], g.output[1], g.output[2])
-        let (sh, sw, dh, dw, ph, pw) = (g.strides[1], g.strides[2], g.dilations[1], g.dilations[2], g.padsBegin[1], g.padsBegin[2])
         let th = taps(g, 1), tw = taps(g, 2)
-        // For each kernel column: the output columns whose tap is inside the input.
-        let columns = (0..<g.kernel[2]).map { kw in ConvKernels.validRange(start: kw * dw - pw, stride: sw, size: W, count: OW) }
         // Average divisors per output column (times the row factor below).
         let validW = tw.map { T($0.valid.count) }, includedW = tw.map { T($0.included) }
-        for p in 0..<planes {
-            let plane = x + p * H * W
-            for oh in 0..<OH {
-                let dst = y + (p * OH + oh) * OW
-                dst.update(repeating: isMax ? -T.infinity : 0, count: OW)
-                let rows = th[oh].valid
-                for kh in rows {
-                    let src = plane + (oh * sh - ph + kh * dh) * W - pw
-                    for kw in 0..<g.kernel[2] {
-                        let tap = src + kw * dw
-                        if isMax {
-                            // unconditional stores keep the loop branch-free (no mispredictions on random data)
-                            if sw == 1 {
-                                for ow in columns[kw] { let v = tap[ow], d = dst[ow]; dst[ow] = v > d ? v : d }
-                            } else {
-                                for ow in columns[kw] { let v = tap[ow * sw], d = dst[ow]; dst[ow] = v > d ? v : d }
-                            }
-                        } else if sw == 1 {
-                            for ow in columns[kw] { dst[ow] += tap[ow] }
-                        } else {
-                            for ow in columns[kw] { dst[ow] += tap[ow * sw] }
-                        }
+        let start: T = isMax ? -T.infinity : 0
+        var phases = WindowPhases<T>(g)
+        var grid = uninitializedArray(T.self, count: phases.count)
+        grid.withUnsafeMutableBufferPointer { buffer in
+            guard let out = buffer.baseAddress else { return }
+            for p in 0..<planes {
+                phases.fill(x + p * H * W, padding: start)
+                out.update(repeating: start, count: buffer.count)
+                phases.forEachTap { _, source, outputs in
+                    if isMax {
+                        // unconditional stores keep the loop branch-free (no mispredictions on random data)
+                        for q in outputs { let v = source[q], d = out[q]; out[q] = v > d ? v : d }
+                    } else {
+                        for q in outputs { out[q] += source[q] }
                     }
                 }
-                if isMax {
-                    // Windows entirely in padding produce 0, as in the reference.
-                    if rows.isEmpty { dst.update(repeating: 0, count: OW) }
-                    for ow in 0..<OW where tw[ow].valid.isEmpty { dst[ow] = 0 }
-                } else {
-                    let rowFactor = T(includePad ? th[oh].included : rows.count)
-                    for ow in 0..<OW {
-                        let count = rowFactor * (includePad ? includedW[ow] : validW[ow])
-                        dst[ow] = count > 0 ? dst[ow] / count : 0
+                let plane = y + p * OH * OW
+                phases.copyRows(out, to: plane)
+                for oh in 0..<OH {
+                    let dst = plane + oh * OW, rows = th[oh].valid
+                    if isMax {
+                        // Windows entirely in padding produce 0, as in the reference.
+                        if rows.isEmpty { dst.update(repeating: 0, count: OW) }
+                        for ow in 0..<OW where tw[ow].valid.isEmpty { dst[ow] = 0 }
+                    } else {
+                        let rowFactor = T(includePad ? th[oh].included : rows.count)
+                        for ow in 0..<OW {
+                            let count = rowFactor * (includePad ? includedW[ow] : validW[ow])
+                            dst[ow] = count > 0 ? dst[ow] / count : 0
+                        }
                     }
                 }
             }

@@ -77,6 +77,13 @@ enum QuantizeKernels {
         return map
     }
 
+    /// `paramIndices`, skipped (nil) when `layout` already describes the parameters; the fast
+    /// paths need no map, and the slow ones compute it when they run.
+    static func paramIndices(_ call: KernelCall, shape: [Int], paramShape: [Int], blockSize: Int,
+                             unlessLaidOut layout: AxisLayout?) throws(InterpreterError) -> [Int]? {
+        layout == nil ? try paramIndices(call, shape: shape, paramShape: paramShape, blockSize: blockSize) : nil
+    }
+
     // MARK: QuantizeLinear
 
     static let quantizeLinear: Kernel = { call throws(InterpreterError) in
@@ -84,16 +91,22 @@ enum QuantizeKernels {
         let zp = call.optionalTensor(2)
         let attrType = call.int("output_dtype", default: 0)
         let outType = zp?.dataType ?? (attrType != 0 ? DataType(rawValue: Int32(attrType)) : .uint8)
-        let map = try paramIndices(call, shape: x.shape, paramShape: scaleArray.shape, blockSize: call.int("block_size", default: 0))
+        let blockSize = call.int("block_size", default: 0)
+        let layout = try AxisLayout.make(call, shape: x.shape, paramShape: scaleArray.shape, blockSize: blockSize)
+        let map = try paramIndices(call, shape: x.shape, paramShape: scaleArray.shape, blockSize: blockSize, unlessLaidOut: layout)
         let xs = Float.values(of: x), scales = Float.values(of: scaleArray)
         let zps = zp.map { Float.values(of: $0) } ?? [0]
         guard !scales.isEmpty, zps.count == scales.count || zps.count == 1 else { throw call.invalid("zero point and scale do not match") }
+        if let layout, let storage = quantizedStorage(xs, scales: scales, zeroPoints: zps, layout, as: outType) {
+            return [.tensor(NDArray(dataType: outType, shape: x.shape, storage: storage))]
+        }
         let saturate = call.int("saturate", default: 1) != 0
+        let indices = layout == nil ? map : try paramIndices(call, shape: x.shape, paramShape: scaleArray.shape, blockSize: blockSize)
         var out = [Float](repeating: 0, count: xs.count)
         if let (lo, hi) = integerRange(outType) {
             let (flo, fhi) = (Float(lo), Float(hi))
             for i in 0..<xs.count {
-                let p = map?[i] ?? 0
+                let p = indices?[i] ?? 0
                 let q = (xs[i] / scales[p]).rounded(.toNearestOrEven) + zps[zps.count == 1 ? 0 : p]
                 out[i] = q.isNaN ? 0 : min(max(q, flo), fhi)
             }
@@ -101,24 +114,48 @@ enum QuantizeKernels {
         }
         guard float8Types.contains(outType) else { throw call.unsupported(outType) }
         for i in 0..<xs.count {
-            let p = map?[i] ?? 0
+            let p = indices?[i] ?? 0
             out[i] = float8(xs[i] / scales[p] + zps[zps.count == 1 ? 0 : p], outType, saturate: saturate)
         }
         return [.tensor(NDArray(dataType: outType, shape: x.shape, storage: .float(out)))]
+    }
+
+    /// Fast per-tensor / per-axis quantization into 4-, 8- and 16-bit integer storage; nil for other types.
+    static func quantizedStorage(_ xs: [Float], scales: [Float], zeroPoints: [Float], _ layout: AxisLayout,
+                                 as type: DataType) -> NDArray.Storage? {
+        guard let (lo, hi) = integerRange(type), xs.count == layout.outer * layout.n * layout.inner else { return nil }
+        let (l, h) = (Int32(lo), Int32(hi))
+        switch type {
+        case .int8, .int4: return .int8(AffineQuantization.quantize(xs, scales: scales, zeroPoints: zeroPoints, layout, lo: l, hi: h, as: Int8.self))
+        case .uint8, .uint4: return .uint8(AffineQuantization.quantize(xs, scales: scales, zeroPoints: zeroPoints, layout, lo: l, hi: h, as: UInt8.self))
+        case .int16: return .int16(AffineQuantization.quantize(xs, scales: scales, zeroPoints: zeroPoints, layout, lo: l, hi: h, as: Int16.self))
+        case .uint16: return .uint16(AffineQuantization.quantize(xs, scales: scales, zeroPoints: zeroPoints, layout, lo: l, hi: h, as: UInt16.self))
+        default: return nil
+        }
     }
 
     // MARK: DequantizeLinear
 
     static let dequantizeLinear: Kernel = { call throws(InterpreterError) in
         let x = try call.tensor(0), scaleArray = try call.tensor(1)
-        let map = try paramIndices(call, shape: x.shape, paramShape: scaleArray.shape, blockSize: call.int("block_size", default: 0))
-        let xs = Float.values(of: x), scales = Float.values(of: scaleArray)
+        let blockSize = call.int("block_size", default: 0)
+        let layout = try AxisLayout.make(call, shape: x.shape, paramShape: scaleArray.shape, blockSize: blockSize)
+        let map = try paramIndices(call, shape: x.shape, paramShape: scaleArray.shape, blockSize: blockSize, unlessLaidOut: layout)
+        let scales = Float.values(of: scaleArray)
         let zps = call.optionalTensor(2).map { Float.values(of: $0) } ?? [0]
         guard !scales.isEmpty, zps.count == scales.count || zps.count == 1 else { throw call.invalid("zero point and scale do not match") }
-        var out = [Float](repeating: 0, count: xs.count)
-        for i in 0..<xs.count {
-            let p = map?[i] ?? 0
-            out[i] = (xs[i] - zps[zps.count == 1 ? 0 : p]) * scales[p]
+        var out: [Float]
+        if let layout, x.count == layout.outer * layout.n * layout.inner,
+           let fast = AffineQuantization.dequantize(x, scales: scales, zeroPoints: zps, layout) {
+            out = fast
+        } else {
+            let indices = layout == nil ? map : try paramIndices(call, shape: x.shape, paramShape: scaleArray.shape, blockSize: blockSize)
+            let xs = Float.values(of: x)
+            out = [Float](repeating: 0, count: xs.count)
+            for i in 0..<xs.count {
+                let p = indices?[i] ?? 0
+                out[i] = (xs[i] - zps[zps.count == 1 ? 0 : p]) * scales[p]
+            }
         }
         let attrType = call.int("output_dtype", default: 0)
         var outType: DataType = scaleArray.dataType.isNNFloating ? scaleArray.dataType : .float

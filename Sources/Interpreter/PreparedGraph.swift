@@ -1,0 +1,105 @@
+import ModelIR
+
+/// The main graph made ready once per interpreter: initializers decoded, every node's kernel and
+/// opset looked up, and nodes whose inputs are all constant evaluated ahead of time (constant
+/// folding, as inference runtimes do when they create a session).
+///
+/// Folding uses the same kernels on the same values, so results are identical to evaluating those
+/// nodes on every run; a node whose kernel fails is left to run (and report its error) as usual.
+final class PreparedGraph: Sendable {
+    /// One node of the main graph with what running it needs.
+    struct Step: Sendable {
+        let node: Node
+        /// The node's kernel; nil when a model-local function (or nothing) implements it.
+        let kernel: Kernel?
+        /// The opset version of the node's domain.
+        let opset: Int
+        /// Whether the node's outputs were computed ahead of time (they are in `constants`).
+        let isFolded: Bool
+        /// Values no later node reads (and that are not graph outputs): a run that keeps no
+        /// intermediates drops them after this node, so their memory is reused while still in cache.
+        var releases: [String] = []
+    }
+
+    /// Decoded initializers and folded node outputs, by name (graph inputs given to a run shadow them).
+    let constants: [String: RuntimeValue]
+    /// The nodes in graph order.
+    let steps: [Step]
+    /// Why the initializers could not be decoded; reported when the graph runs.
+    let failure: InterpreterError?
+
+    /// Ops never folded: random generators, and ops whose result is not a function of their inputs
+    /// and attributes alone (training-mode dropout may draw random masks).
+    static let unfoldable: Set<String> = [
+        "RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike", "Multinomial", "Bernoulli", "Dropout",
+    ]
+
+    /// Prepares `model`'s main graph; `makeCall` builds the kernel call for a node and its inputs.
+    init(model: Model, kernels: KernelTable,
+         makeCall: (Node, [RuntimeValue?], Int) -> KernelCall) {
+        let graph = model.graph
+        var constants: [String: RuntimeValue] = [:]
+        var failure: InterpreterError?
+        for t in graph.initializers {
+            guard let name = t.name else { continue }
+            do { constants[name] = .tensor(try NDArray(tensor: t)) } catch { failure = failure ?? error }
+        }
+        // Initializers that are also graph inputs are defaults a run may replace: not constant.
+        var known = Set(constants.keys)
+        for input in graph.inputs { known.remove(input.name) }
+
+        var steps: [Step] = []
+        steps.reserveCapacity(graph.nodes.count)
+        for node in graph.nodes {
+            let domain = node.normalizedDomain
+            let opset = Int(model.opsetVersion(for: domain) ?? (domain.isEmpty ? 21 : 1))
+            let kernel = kernels.kernel(domain: domain, op: node.opType)
+            var isFolded = false
+            if failure == nil, let kernel, PreparedGraph.isFoldable(node),
+               node.inputs.allSatisfy({ $0.isEmpty || known.contains($0) }) {
+                let inputs = node.inputs.map { $0.isEmpty ? nil : constants[$0] }
+                if let outputs = try? kernel(makeCall(node, inputs, opset)),
+                   outputs.count >= node.outputs.filter({ !$0.isEmpty }).count || outputs.count >= node.outputs.count {
+                    isFolded = true
+                    for (name, value) in zip(node.outputs, outputs) where !name.isEmpty {
+                        constants[name] = value
+                        known.insert(name)
+                    }
+                }
+            }
+            steps.append(Step(node: node, kernel: kernel, opset: opset, isFolded: isFolded))
+        }
+        if model.subgraphs.isEmpty {
+            // (Graphs called by index may read values by name; with them, nothing is dropped.)
+            for (name, i) in PreparedGraph.lastUses(graph) { steps[i].releases.append(name) }
+        }
+        self.constants = constants
+        self.steps = steps
+        self.failure = failure
+    }
+
+    /// For each value that is not a graph output, the index of the last node that reads or writes it
+    /// (reads include those of the node's subgraphs, which see the enclosing graph's values).
+    static func lastUses(_ graph: Graph) -> [String: Int] {
+        var last: [String: Int] = [:]
+        for (i, node) in graph.nodes.enumerated() {
+            for name in node.inputs + node.outputs where !name.isEmpty { last[name] = i }
+            for attribute in node.attributes {
+                for sub in attribute.subgraphs {
+                    for g in [sub] + sub.nestedGraphs {
+                        for name in g.nodes.flatMap(\.inputs) + g.outputs.map(\.name) where !name.isEmpty { last[name] = i }
+                    }
+                }
+            }
+        }
+        for output in graph.outputs { last[output.name] = nil }
+        return last
+    }
+
+    /// Whether `node` may be evaluated ahead of time when its inputs are constant: a default-domain
+    /// op that is deterministic and holds no subgraph (subgraphs can read values of the enclosing graph).
+    static func isFoldable(_ node: Node) -> Bool {
+        node.normalizedDomain.isEmpty && !unfoldable.contains(node.opType)
+            && !node.attributes.contains { !$0.subgraphs.isEmpty }
+    }
+}
