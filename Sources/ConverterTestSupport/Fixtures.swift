@@ -35,3 +35,14 @@ public enum Fixtures {
         return e.compactMap { $0 as? URL }.filter { $0.lastPathComponent.hasSuffix(suffix) }.sorted { $0.path < $1.path }
     }
 }
+
+extension Fixtures {
+    /// The node-test folders of libonnx-testdata, sorted and narrowed by `MODELCONV_NODE_FILTER` when set.
+    public static func nodeTests() -> (root: URL, names: [String], filtered: Bool) {
+        let root = onnxTestData.appendingPathComponent("node")
+        var names = (try? FileManager.default.contentsOfDirectory(atPath: root.path))?.sorted() ?? []
+        let filter = ProcessInfo.processInfo.environment["MODELCONV_NODE_FILTER"] ?? ""
+        if !filter.isEmpty { names = names.filter { $0.contains(filter) } }
+        return (root, names, !filter.isEmpty)
+    }
+}

@@ -11,11 +11,8 @@ import Testing
 struct NodeConformanceTests {
     @Test("node tests pass, except the allow-listed ones")
     func nodeTests() throws {
-        let root = Fixtures.onnxTestData.appendingPathComponent("node")
-        var tests = (try? FileManager.default.contentsOfDirectory(atPath: root.path))?.sorted() ?? []
-        #expect(tests.count > 900, "libonnx-testdata is missing: install it (apt-get install libonnx-testdata)")
-        let filter = ProcessInfo.processInfo.environment["MODELCONV_NODE_FILTER"]
-        if let filter, !filter.isEmpty { tests = tests.filter { $0.contains(filter) } }
+        let (root, tests, filtered) = Fixtures.nodeTests()
+        #expect(filtered || tests.count > 900, "libonnx-testdata is missing: install it (apt-get install libonnx-testdata)")
         let allowList = try NodeAllowList.load()
 
         var passed = 0, allowListed = 0
@@ -35,7 +32,7 @@ struct NodeConformanceTests {
         }
         #expect(failures.count == 0, "\(failures.count) node tests failed:\n\(failures.prefix(40).joined(separator: "\n"))")
         #expect(stale.isEmpty, "allow-listed tests that now pass (remove them from node-allowlist.txt): \(stale)")
-        if filter == nil || filter!.isEmpty {
+        if !filtered {
             #expect(Double(passed) >= 0.9 * Double(tests.count), "fewer than 90% of node tests pass")
         }
     }

@@ -17,11 +17,8 @@ import Testing
 struct NodeShapeTests {
     @Test("inferred output types match the expected outputs for at least 95% of node tests")
     func nodeTests() throws {
-        let root = Fixtures.onnxTestData.appendingPathComponent("node")
-        var tests = (try? FileManager.default.contentsOfDirectory(atPath: root.path))?.sorted() ?? []
-        #expect(tests.count > 900, "libonnx-testdata is missing: install it (apt-get install libonnx-testdata)")
-        let filter = ProcessInfo.processInfo.environment["MODELCONV_NODE_FILTER"]
-        if let filter, !filter.isEmpty { tests = tests.filter { $0.contains(filter) } }
+        let (root, tests, filtered) = Fixtures.nodeTests()
+        #expect(filtered || tests.count > 900, "libonnx-testdata is missing: install it (apt-get install libonnx-testdata)")
         let allowList = try AllowList.load("shape-allowlist.txt")
         var passed = 0, staticPassed = 0, allowListed = 0
         var failures: [String] = [], stale: [String] = []
@@ -43,7 +40,7 @@ struct NodeShapeTests {
         }
         #expect(failures.isEmpty, "\(failures.count) node tests differ:\n\(failures.prefix(60).joined(separator: "\n"))")
         #expect(stale.isEmpty, "allow-listed tests that now pass (remove them from shape-allowlist.txt): \(stale)")
-        if filter == nil || filter!.isEmpty {
+        if !filtered {
             #expect(pct >= 95, "fewer than 95% of node tests get the expected output types")
         }
     }

@@ -220,42 +220,11 @@ enum TFLiteConvKernels {
         return out
     }
 
-    /// Depthwise accumulators (no bias): output channel `oc` reads input channel `oc / multiplier`.
-    static func depthwiseInt(_ s: ConvSpec, _ x: [Int64], _ w: [Int64]) -> [Int64] {
+    /// Depthwise accumulators (no bias) for integer accumulators or float sums, in the reference order
+    /// (y, x): output channel `oc` reads input channel `oc / multiplier`.
+    static func depthwise<T: Numeric>(_ s: ConvSpec, _ x: [T], _ w: [T]) -> [T] {
         let g = s.window
-        var out = [Int64](repeating: 0, count: s.outputCount)
-        let m = s.depthMultiplier
-        x.withUnsafeBufferPointer { xp in
-            w.withUnsafeBufferPointer { wp in
-                out.withUnsafeMutableBufferPointer { op in
-                    for b in 0..<g.batches {
-                        for oy in 0..<g.outH {
-                            for ox in 0..<g.outW {
-                                let o = ((b * g.outH + oy) * g.outW + ox) * s.outC
-                                for ky in 0..<g.filterH {
-                                    let iy = oy * g.strideH - g.padH + ky * g.dilationH
-                                    if iy < 0 || iy >= g.inH { continue }
-                                    for kx in 0..<g.filterW {
-                                        let ix = ox * g.strideW - g.padW + kx * g.dilationW
-                                        if ix < 0 || ix >= g.inW { continue }
-                                        let xi = ((b * g.inH + iy) * g.inW + ix) * g.inC
-                                        let wi = (ky * g.filterW + kx) * s.outC
-                                        for oc in 0..<s.outC { op[o + oc] += wp[wi + oc] * xp[xi + oc / m] }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return out
-    }
-
-    /// Depthwise float convolution, summed per output channel in the reference order (y, x).
-    static func depthwiseFloat(_ s: ConvSpec, _ x: [Float], _ w: [Float]) -> [Float] {
-        let g = s.window
-        var out = [Float](repeating: 0, count: s.outputCount)
+        var out = [T](repeating: 0, count: s.outputCount)
         let m = s.depthMultiplier
         x.withUnsafeBufferPointer { xp in
             w.withUnsafeBufferPointer { wp in
@@ -283,4 +252,8 @@ enum TFLiteConvKernels {
         }
         return out
     }
+
+    static func depthwiseInt(_ s: ConvSpec, _ x: [Int64], _ w: [Int64]) -> [Int64] { depthwise(s, x, w) }
+
+    static func depthwiseFloat(_ s: ConvSpec, _ x: [Float], _ w: [Float]) -> [Float] { depthwise(s, x, w) }
 }
