@@ -44,7 +44,7 @@ struct ConversionPlan {
         case (.tflite, .onnx):
             passes = [TFLiteLowering(opset: opset), ONNXExportCleanup()]
         case (.ort, .onnx):
-            passes = [ORTDetailsRemoval()]
+            passes = [ContribOpDecomposition(), ORTDetailsRemoval()]
         case (.onnx, .ort):
             passes = [ConstantsToInitializers(), ExpandFunctionOps(), Float16ComputeCasts()]
         case (.tflite, .ort):

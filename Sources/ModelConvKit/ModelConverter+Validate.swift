@@ -122,6 +122,8 @@ extension ModelConverter {
     public func executable(_ model: Model) throws(ModelConvError) -> Model {
         if Interpreter.canRun(model) { return model }
         var m = model
+        do { _ = try ContribOpDecomposition().run(&m) } catch { throw .unsupported("cannot run this model: \(error)") }
+        if Interpreter.canRun(m) { return m }
         do {
             _ = try TFLiteLowering().run(&m)
         } catch {

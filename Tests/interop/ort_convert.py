@@ -85,8 +85,9 @@ def main():
         try:
             worst, ok, note = fn()
         except Exception as e:  # noqa: BLE001
-            worst, ok, note = float("nan"), False, str(e).strip().splitlines()[-1][:120]
-        known = not ok and kind == "tflite -> ort" and mid == "mltk_fingerprint_signature" and worst <= 3
+            worst, ok, note = float("nan"), False, str(e).strip().splitlines()[-1][-200:]
+        known = (not ok and kind == "tflite -> ort" and mid == "mltk_fingerprint_signature" and worst <= 3) or (
+            not ok and kind == "ort -> onnx" and "com.microsoft::QLinear" in note)
         rows.append((kind, mid, "PASS" if ok else ("KNOWN" if known else "FAIL"), f"{worst:.3g}", note))
 
     def convert(src, dst, refs_path):
@@ -101,6 +102,8 @@ def main():
         tmp = Path(tmp)
         ort_tool_dir = tmp / "ort_tool"
         ort_tool_dir.mkdir()
+        ort_all_dir = tmp / "ort_tool_all"
+        ort_all_dir.mkdir()
         for src in sorted((corpus / "models" / "onnx").glob("*.onnx")):
             mid = src.stem
             refs = np.load(corpus / "refs" / f"{mid}.npz")
@@ -112,12 +115,17 @@ def main():
                 return w, ok, ""
             record("onnx -> ort", mid, onnx_to_ort)
             (ort_tool_dir / src.name).write_bytes(src.read_bytes())
+            (ort_all_dir / src.name).write_bytes(src.read_bytes())
         # The corpus's .ort files were made at the 'basic' level; higher levels add contrib ops
         # (com.microsoft::FusedConv, …) that modelconv does not decompose yet.
         env = dict(os.environ, ORT_CONVERT_ONNX_MODELS_TO_ORT_OPTIMIZATION_LEVEL="basic")
         subprocess.run([sys.executable, "-m", "onnxruntime.tools.convert_onnx_models_to_ort", str(ort_tool_dir),
                         "--optimization_style", "Fixed"], capture_output=True, text=True, env=env)
-        made = sorted(ort_tool_dir.glob("*.ort"))
+        # The tool's default level ('all') adds contrib ops: FusedConv is decomposed; the QLinear* family
+        # of QDQ models is not yet (listed as KNOWN below, not counted as passed).
+        subprocess.run([sys.executable, "-m", "onnxruntime.tools.convert_onnx_models_to_ort", str(ort_all_dir),
+                        "--optimization_style", "Fixed"], capture_output=True, text=True)
+        made = sorted(ort_tool_dir.glob("*.ort")) + sorted(ort_all_dir.glob("*.ort"))
         for src in sorted((corpus / "models" / "ort").glob("*.ort")) + made:
             mid = src.stem
             ref_id = mid if (corpus / "refs" / f"{mid}.npz").exists() else mid.split(".")[0]
@@ -135,7 +143,8 @@ def main():
                     from onnx import numpy_helper
                     extra = {t.name: numpy_helper.to_array(t) for t in onnx.load(str(source)).graph.initializer}
                 w, ok = judge(run(dst, refs, extra), refs, ref_id)
-                return w, ok, "from onnxruntime's tool" if src.parent == ort_tool_dir else ""
+                note = {ort_tool_dir: "onnxruntime's tool, basic", ort_all_dir: "onnxruntime's tool, all"}.get(src.parent, "")
+                return w, ok, note
             record("ort -> onnx", mid, ort_to_onnx)
         for src in sorted((corpus / "models" / "tflite").glob("*.tflite")):
             mid = src.stem
@@ -155,7 +164,7 @@ def main():
     passed = sum(r[2] == "PASS" for r in rows)
     known = sum(r[2] == "KNOWN" for r in rows)
     if known:
-        print(f"\n{known} known drift (listed above, not counted as passed)")
+        print(f"\n{known} known gaps (listed above as KNOWN, not counted as passed)")
     print(f"\n{passed} passed, {len(rows) - passed - known} failed")
     return 0 if passed + known == len(rows) else 1
 

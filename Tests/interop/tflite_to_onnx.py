@@ -133,7 +133,7 @@ def main():
         print(f"known drift (not counted as passed): {k}: {v}")
     known = sum(1 for r in rows if r[1] == "KNOWN")
     if known:
-        print(f"\n{known} known drift (listed above, not counted as passed)")
+        print(f"\n{known} known gaps (listed above as KNOWN, not counted as passed)")
     print(f"\n{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 
