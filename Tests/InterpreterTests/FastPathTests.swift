@@ -233,6 +233,39 @@ struct FastPathTests {
 
     // MARK: float16
 
+    @Test func float16ElementwiseOpsMatchPerElementConversion() throws {
+        var r = Numbers(state: 99)
+        let n = 2500  // several conversion chunks and a partial one
+        let a = (0..<n).map { _ in Float16(r.float()) }, b = (0..<n).map { _ in Float16(r.float()) }
+        func half(_ v: [Float16], _ shape: [Int]) -> NDArray { NDArray(dataType: .float16, shape: shape, storage: .float16(v)) }
+        let cases: [(String, [NDArray], [Float16])] = [
+            ("Add", [half(a, [n]), half(b, [n])], zip(a, b).map { Float16(Float($0) + Float($1)) }),
+            ("Div", [half(a, [n]), half([b[0]], [])], a.map { Float16(Float($0) / Float(b[0])) }),
+            ("Sub", [half([a[1]], [1]), half(b, [n])], b.map { Float16(Float(a[1]) - Float($0)) }),
+            ("Relu", [half(a, [n])], a.map { Float16(max(Float($0), 0)) }),
+            ("Clip", [half(a, [n]), half([-1], []), half([2], [])], a.map { Float16(min(max(Float($0), -1), 2)) }),
+        ]
+        for (op, inputs, expected) in cases {
+            let y = try run(op, inputs: inputs)
+            guard case .float16(let v) = y.storage else { Issue.record("\(op): not float16"); continue }
+            #expect(v.map(\.bitPattern) == expected.map(\.bitPattern), "\(op)")
+        }
+    }
+
+    @Test func float16BatchNormalizationMatchesPerElementConversion() throws {
+        var r = Numbers(state: 5)
+        let (c, inner) = (3, 1500)
+        let x = (0..<(2 * c * inner)).map { _ in Float16(r.float()) }
+        let params = (0..<4).map { i in (0..<c).map { _ in Float16(i == 3 ? abs(r.float()) + 0.5 : r.float()) } }
+        func half(_ v: [Float16], _ shape: [Int]) -> NDArray { NDArray(dataType: .float16, shape: shape, storage: .float16(v)) }
+        let y = try run("BatchNormalization", inputs: [half(x, [2, c, inner])], constants: params.map { half($0, [c]) })
+        let f = params.map { $0.map { Float($0) } }
+        let a = (0..<c).map { f[0][$0] / (f[3][$0] + Float(1e-5)).squareRoot() }, b = (0..<c).map { f[1][$0] - f[2][$0] * a[$0] }
+        let expected = x.indices.map { i in Float16(Float(x[i]) * a[(i / inner) % c] + b[(i / inner) % c]) }
+        guard case .float16(let v) = y.storage else { Issue.record("not float16"); return }
+        #expect(v.map(\.bitPattern) == expected.map(\.bitPattern))
+    }
+
     @Test func float16CastsMatchSwiftConversions() throws {
         let halves = (0...UInt16.max).map { Float16(bitPattern: $0) }
         let widened = try run("Cast", inputs: [NDArray(dataType: .float16, shape: [halves.count], storage: .float16(halves))],

@@ -168,7 +168,11 @@ extension ActivationKernels {
             case .double(let a): storage = .double(clamp(a, try bound(call, 1, "min", Double.self, -.infinity), try bound(call, 2, "max", Double.self, .infinity)))
             case .float16(let a):
                 let lo = try bound(call, 1, "min", Float16.self, -.infinity), hi = try bound(call, 2, "max", Float16.self, .infinity)
-                storage = .float16(HalfConversion.halves(clamp(HalfConversion.floats(a), Float(lo), Float(hi))))
+                let (l, h) = (Float(lo), Float(hi))
+                storage = .float16(HalfConversion.map(a) { v in
+                    let r = v < l ? l : v
+                    return r > h ? h : r
+                } ?? HalfConversion.halves(clamp(HalfConversion.floats(a), l, h)))
             case .bfloat16(let a):
                 let lo = try bound(call, 1, "min", UInt16.self, 0xff80), hi = try bound(call, 2, "max", UInt16.self, 0x7f80)
                 storage = .bfloat16(mapElements(clamp(a.map(BFloat16.float), BFloat16.float(lo), BFloat16.float(hi)), BFloat16.bits))

@@ -39,7 +39,7 @@ enum Elementwise {
         switch x.storage {
         case .float(let a): storage = .float(mapElements(a) { f($0) })
         case .double(let a): storage = .double(mapElements(a) { f($0) })
-        case .float16(let a): storage = .float16(HalfConversion.halves(mapElements(HalfConversion.floats(a)) { f($0) }))
+        case .float16(let a): storage = .float16(HalfConversion.map(a) { f($0) } ?? HalfConversion.halves(mapElements(HalfConversion.floats(a)) { f($0) }))
         case .bfloat16(let a): storage = .bfloat16(mapElements(a) { BFloat16.bits(f(BFloat16.float($0))) })
         default: throw call.unsupported(x.dataType)
         }
@@ -88,8 +88,12 @@ enum Elementwise {
         case (.float(let x), .float(let y)): storage = .float(broadcastBinary(x, y, plan) { op.real($0, $1) })
         case (.double(let x), .double(let y)): storage = .double(broadcastBinary(x, y, plan) { op.real($0, $1) })
         case (.float16(let x), .float16(let y)):
-            let (fx, fy) = (HalfConversion.floats(x), HalfConversion.floats(y))
-            storage = .float16(HalfConversion.halves(broadcastBinary(fx, fy, plan) { op.real($0, $1) }))
+            if let chunked = HalfConversion.zip(x, y, plan, { op.real($0, $1) }) {
+                storage = .float16(chunked)
+            } else {
+                let (fx, fy) = (HalfConversion.floats(x), HalfConversion.floats(y))
+                storage = .float16(HalfConversion.halves(broadcastBinary(fx, fy, plan) { op.real($0, $1) }))
+            }
         case (.bfloat16(let x), .bfloat16(let y)):
             storage = .bfloat16(broadcastBinary(x, y, plan) { BFloat16.bits(op.real(BFloat16.float($0), BFloat16.float($1))) })
         case (.int8(let x), .int8(let y)): storage = .int8(broadcastBinary(x, y, plan) { op.integer($0, $1) })

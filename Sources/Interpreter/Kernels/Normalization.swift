@@ -31,11 +31,20 @@ enum NormalizationKernels {
         }
         let (scale, bias, mean, variance) = (params[0], params[1], params[2], params[3])
         let eps = T(call.float("epsilon", default: 1e-5))
-        let x = T.values(of: xa)
         let training: Bool
         if call.opset >= 14 { training = call.int("training_mode", default: 0) != 0 }
         else if call.opset >= 7 { training = call.node.outputs.filter { !$0.isEmpty }.count > 1 }
         else { training = call.int("is_test", default: 0) == 0 && call.node.outputs.count > 1 }
+        if !training, T.self == Float.self, case .float16(let halves) = xa.storage, halves.count == n * c * inner {
+            // y = x · a + b per channel (as below), converted a chunk at a time.
+            let a = (0..<c).map { scale[$0] / (variance[$0] + eps).squareRoot() }
+            let b = (0..<c).map { bias[$0] - mean[$0] * a[$0] }
+            let (af, bf) = (a.map { Float($0) }, b.map { Float($0) })
+            if let y = HalfConversion.mapRuns(halves, length: inner, { run, v in v * af[run % c] + bf[run % c] }) {
+                return [.tensor(NDArray(dataType: .float16, shape: xa.shape, storage: .float16(y)))]
+            }
+        }
+        let x = T.values(of: xa)
         var useMean = mean, useVar = variance
         if training {
             (useMean, useVar) = channelStats(x, n: n, c: c, inner: inner)
