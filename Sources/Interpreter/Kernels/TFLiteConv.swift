@@ -146,47 +146,11 @@ enum TFLiteConvKernels {
 
     // MARK: Loops
 
-    /// Grouped convolution accumulators (no bias); `x` and `w` already have their zero points removed.
-    static func convInt(_ s: ConvSpec, _ x: [Int64], _ w: [Int64]) -> [Int64] {
+    /// Grouped convolution (no bias), summed into each output element in the reference order
+    /// (y, x, channel): integer accumulators (zero points already removed) or float sums.
+    static func conv<T: Numeric>(_ s: ConvSpec, _ x: [T], _ w: [T]) -> [T] {
         let g = s.window
-        var out = [Int64](repeating: 0, count: s.outputCount)
-        let perGroup = s.outC / max(g.inC / s.groupC, 1)
-        x.withUnsafeBufferPointer { xp in
-            w.withUnsafeBufferPointer { wp in
-                out.withUnsafeMutableBufferPointer { op in
-                    for b in 0..<g.batches {
-                        for oy in 0..<g.outH {
-                            for ox in 0..<g.outW {
-                                let o = ((b * g.outH + oy) * g.outW + ox) * s.outC
-                                for ky in 0..<g.filterH {
-                                    let iy = oy * g.strideH - g.padH + ky * g.dilationH
-                                    if iy < 0 || iy >= g.inH { continue }
-                                    for kx in 0..<g.filterW {
-                                        let ix = ox * g.strideW - g.padW + kx * g.dilationW
-                                        if ix < 0 || ix >= g.inW { continue }
-                                        let xi = ((b * g.inH + iy) * g.inW + ix) * g.inC
-                                        for oc in 0..<s.outC {
-                                            let xg = xi + (oc / perGroup) * s.groupC
-                                            let wi = ((oc * g.filterH + ky) * g.filterW + kx) * s.groupC
-                                            var acc: Int64 = 0
-                                            for ic in 0..<s.groupC { acc += wp[wi + ic] * xp[xg + ic] }
-                                            op[o + oc] += acc
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return out
-    }
-
-    /// Grouped float convolution, summed per output channel in the reference order (y, x, channel).
-    static func convFloat(_ s: ConvSpec, _ x: [Float], _ w: [Float]) -> [Float] {
-        let g = s.window
-        var out = [Float](repeating: 0, count: s.outputCount)
+        var out = [T](repeating: 0, count: s.outputCount)
         let perGroup = s.outC / max(g.inC / s.groupC, 1)
         x.withUnsafeBufferPointer { xp in
             w.withUnsafeBufferPointer { wp in
@@ -219,6 +183,10 @@ enum TFLiteConvKernels {
         }
         return out
     }
+
+    static func convInt(_ s: ConvSpec, _ x: [Int64], _ w: [Int64]) -> [Int64] { conv(s, x, w) }
+
+    static func convFloat(_ s: ConvSpec, _ x: [Float], _ w: [Float]) -> [Float] { conv(s, x, w) }
 
     /// Depthwise accumulators (no bias) for integer accumulators or float sums, in the reference order
     /// (y, x): output channel `oc` reads input channel `oc / multiplier`.
