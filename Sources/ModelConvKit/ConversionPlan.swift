@@ -114,16 +114,9 @@ struct ORTDetailsRemoval: GraphPass {
                 let before = g.nodes[i].metadata.count
                 g.nodes[i].metadata.removeAll { $0.key.hasPrefix("ort.") }
                 changed = changed || before != g.nodes[i].metadata.count
-                for a in g.nodes[i].attributes.indices {
-                    switch g.nodes[i].attributes[a].value {
-                    case .graph(var sub):
-                        clean(&sub, name: "\(g.nodes[i].label)_\(g.nodes[i].attributes[a].name)")
-                        g.nodes[i].attributes[a].value = .graph(sub)
-                    case .graphs(var subs):
-                        for j in subs.indices { clean(&subs[j], name: "\(g.nodes[i].label)_\(g.nodes[i].attributes[a].name)_\(j)") }
-                        g.nodes[i].attributes[a].value = .graphs(subs)
-                    default: break
-                    }
+                let label = g.nodes[i].label
+                g.nodes[i].updateSubgraphs { sub, attribute, j in
+                    clean(&sub, name: "\(label)_\(attribute)" + (j.map { "_\($0)" } ?? ""))
                 }
             }
         }

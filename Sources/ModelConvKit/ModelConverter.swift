@@ -117,15 +117,7 @@ public struct ModelConverter: Sendable {
                 if g.nodes[i].name == "" { g.nodes[i].name = nil }
                 if g.nodes[i].normalizedDomain.isEmpty { g.nodes[i].domain = nil }
                 if g.nodes[i].docString == "" { g.nodes[i].docString = nil }
-                for a in g.nodes[i].attributes.indices {
-                    if case .graph(var sub) = g.nodes[i].attributes[a].value {
-                        clean(&sub)
-                        g.nodes[i].attributes[a].value = .graph(sub)
-                    } else if case .graphs(var subs) = g.nodes[i].attributes[a].value {
-                        for j in subs.indices { clean(&subs[j]) }
-                        g.nodes[i].attributes[a].value = .graphs(subs)
-                    }
-                }
+                g.nodes[i].updateSubgraphs { sub, _, _ in clean(&sub) }
             }
         }
         clean(&m.graph)

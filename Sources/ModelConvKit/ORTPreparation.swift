@@ -16,17 +16,7 @@ struct ConstantsToInitializers: GraphPass {
         var changed = false
         var kept: [Node] = []
         for var node in graph.nodes {
-            for a in node.attributes.indices {
-                switch node.attributes[a].value {
-                case .graph(var sub):
-                    if fold(&sub) { changed = true }
-                    node.attributes[a].value = .graph(sub)
-                case .graphs(var subs):
-                    for j in subs.indices where fold(&subs[j]) { changed = true }
-                    node.attributes[a].value = .graphs(subs)
-                default: break
-                }
-            }
+            node.updateSubgraphs { sub, _, _ in if fold(&sub) { changed = true } }
             guard node.normalizedDomain.isEmpty, node.opType == "Constant", let out = node.outputs.first,
                   let value = Self.tensor(node) else {
                 kept.append(node)

@@ -47,3 +47,21 @@ extension Node {
         return out
     }
 }
+
+extension Node {
+    /// Applies `body` in place to every subgraph the node's attributes hold; `body` also gets the
+    /// attribute's name and, for a list of graphs, the graph's index in it (nil for a single graph).
+    public mutating func updateSubgraphs<E: Error>(_ body: (inout Graph, _ attribute: String, _ index: Int?) throws(E) -> Void) throws(E) {
+        for a in attributes.indices {
+            switch attributes[a].value {
+            case .graph(var sub):
+                try body(&sub, attributes[a].name, nil)
+                attributes[a].value = .graph(sub)
+            case .graphs(var subs):
+                for j in subs.indices { try body(&subs[j], attributes[a].name, j) }
+                attributes[a].value = .graphs(subs)
+            default: break
+            }
+        }
+    }
+}

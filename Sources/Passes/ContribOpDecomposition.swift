@@ -17,17 +17,7 @@ public struct ContribOpDecomposition: GraphPass {
     static func rewrite(_ graph: inout Graph, changed: inout Bool) throws(PassError) {
         var nodes: [Node] = []
         for var node in graph.nodes {
-            for a in node.attributes.indices {
-                switch node.attributes[a].value {
-                case .graph(var sub):
-                    try rewrite(&sub, changed: &changed)
-                    node.attributes[a].value = .graph(sub)
-                case .graphs(var subs):
-                    for j in subs.indices { try rewrite(&subs[j], changed: &changed) }
-                    node.attributes[a].value = .graphs(subs)
-                default: break
-                }
-            }
+            try node.updateSubgraphs { (sub, _, _) throws(PassError) in try rewrite(&sub, changed: &changed) }
             guard node.normalizedDomain == "com.microsoft", node.opType == "FusedConv" else {
                 nodes.append(node)
                 continue
