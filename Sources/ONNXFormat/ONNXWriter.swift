@@ -79,55 +79,6 @@ public struct ONNXWriter: Sendable {
 // MARK: Model facts the writer needs
 
 extension Model {
-    /// Every tensor reachable from the model: initializers, attribute tensors, sparse parts, in all graphs and functions.
-    public var allTensors: [Tensor] {
-        var out: [Tensor] = []
-        func visit(_ g: Graph) {
-            out += g.initializers
-            for s in g.sparseInitializers { out += [s.values, s.indices] }
-            for n in g.nodes { visit(n.attributes) }
-        }
-        func visit(_ attrs: [Attribute]) {
-            for a in attrs {
-                switch a.value {
-                case .tensor(let t): out.append(t)
-                case .tensors(let ts): out += ts
-                case .sparseTensor(let s): out += [s.values, s.indices]
-                case .sparseTensors(let ss): for s in ss { out += [s.values, s.indices] }
-                case .graph(let g): visit(g)
-                case .graphs(let gs): gs.forEach(visit)
-                default: break
-                }
-            }
-        }
-        visit(graph)
-        for f in functions {
-            visit(f.attributeDefaults)
-            for n in f.nodes { visit(n.attributes) }
-        }
-        for t in trainingInfo {
-            if let g = t.initialization { visit(g) }
-            if let g = t.algorithm { visit(g) }
-        }
-        return out
-    }
-
-    /// The distinct file mappings the model's tensors view.
-    var mappedOwners: [any ByteOwner] {
-        var seen = Set<ObjectIdentifier>()
-        var out: [any ByteOwner] = []
-        for t in allTensors {
-            guard let owner = t.byteView?.owner, owner.filePath != nil else { continue }
-            if seen.insert(ObjectIdentifier(owner)).inserted { out.append(owner) }
-        }
-        return out
-    }
-
-    /// Files whose mapped bytes the model's tensors view.
-    public var sourceFiles: [String] {
-        Array(Set(allTensors.compactMap { $0.byteView?.owner.filePath }))
-    }
-
     /// Total bytes of tensor data.
     public var initializerBytes: Int { allTensors.reduce(0) { $0 + $1.byteCount } }
 }

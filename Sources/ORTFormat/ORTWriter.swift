@@ -16,7 +16,7 @@ public struct ORTWriter: Sendable {
     }
 
     public func write(_ model: Model, to path: String) throws(ORTError) {
-        let sources = model.graph.initializers.compactMap { $0.byteView?.owner.filePath } + protectedPaths
+        let sources = model.sourceFiles + protectedPaths
         for source in Set(sources) where FileIdentity.same(source, path) { throw .refusingToOverwriteInput(path: path) }
         let context = try ORTWriteContext(path: path, model: model, operators: operators)
         try context.build()

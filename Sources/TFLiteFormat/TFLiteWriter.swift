@@ -17,7 +17,7 @@ public struct TFLiteWriter: Sendable {
     }
 
     public func write(_ model: Model, to path: String) throws(TFLiteError) {
-        for source in Set(protectedPaths + model.tfliteSourceFiles) where FileIdentity.same(source, path) {
+        for source in Set(protectedPaths + model.sourceFiles) where FileIdentity.same(source, path) {
             throw .refusingToOverwriteInput(path: path)
         }
         let external = model.tfliteBufferBytes > offsetBuffersAbove
@@ -50,13 +50,6 @@ extension Model {
             + binaryMetadata.reduce(0) { $0 + $1.bytes.count }
     }
 
-    /// Files whose mapped bytes the model's constants and metadata view.
-    var tfliteSourceFiles: [String] {
-        let graphs = [graph] + subgraphs
-        let owners = graphs.flatMap { $0.initializers.compactMap { $0.byteView?.owner.filePath } }
-            + binaryMetadata.compactMap { $0.bytes.owner.filePath }
-        return Array(Set(owners))
-    }
 }
 
 /// Builds one `.tflite` flatbuffer through the C facade.
