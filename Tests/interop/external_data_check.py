@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -209,31 +208,19 @@ def main() -> int:
     corpus = (args.corpus or ic.default_corpus_dir()).resolve()
     ic.require_corpus(corpus)
     modelconv = ic.resolve_modelconv(args.modelconv)
-    models = sorted((corpus / "models" / "onnx").glob("*.onnx"))
-    if args.model:
-        missing = set(args.model) - {m.stem for m in models}
-        if missing:
-            raise ic.Fatal(f"model id(s) not in corpus: {', '.join(sorted(missing))}")
-        models = [m for m in models if m.stem in set(args.model)]
+    models = ic.corpus_onnx_models(corpus, args.model)
     if not models:
         print(f"error: no models/onnx/*.onnx in {corpus}", file=sys.stderr)
         print("0 passed, 1 failed")
         return 1
 
-    tmp = None
-    if args.workdir:
-        workdir = args.workdir.resolve()
-        workdir.mkdir(parents=True, exist_ok=True)
-    else:
-        tmp = tempfile.TemporaryDirectory(prefix="modelconv-extdata-")
-        workdir = Path(tmp.name)
     print(f"corpus:    {corpus}")
     print(f"modelconv: {modelconv}")
     print(f"options:   --external-data --external-data-threshold {args.threshold}\n")
 
     rows, failures, all_notes = [], [], []
     t0 = time.monotonic()
-    try:
+    with ic.work_folder(args.workdir, "modelconv-extdata-") as (workdir, _):
         for src in models:
             cells, fails, notes = check_model(args, modelconv, src, corpus / "refs", workdir)
             rows.append([src.stem, "PASS" if not fails else "FAIL", cells["files"], cells["tensors"],
@@ -241,9 +228,6 @@ def main() -> int:
             if fails:
                 failures.append((src.stem, fails))
             all_notes.extend((src.stem, n) for n in notes)
-    finally:
-        if tmp:
-            tmp.cleanup()
 
     ic.print_table(["model", "result", "files", "tensors (>thr inits)", "checker", "structure", "ort bit-identical"], rows)
     for mid, n in all_notes:

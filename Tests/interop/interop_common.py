@@ -5,6 +5,7 @@ Only numpy, onnx and onnxruntime (imported lazily) are used.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import os
@@ -12,8 +13,9 @@ import shutil
 import struct
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 import onnx
@@ -119,6 +121,30 @@ def resolve_modelconv(path: str) -> str:
     if not os.access(p, os.X_OK):
         raise Fatal(f"modelconv binary is not executable: {p}")
     return os.path.abspath(p)
+
+
+def corpus_onnx_models(corpus: Path, wanted: Iterable[str] | None) -> list[Path]:
+    """The corpus's ONNX models, narrowed to the ids in `wanted` when given; unknown ids are fatal."""
+    models = sorted((corpus / "models" / "onnx").glob("*.onnx"))
+    if wanted:
+        wanted = set(wanted)
+        missing = wanted - {m.stem for m in models}
+        if missing:
+            raise Fatal(f"model id(s) not in corpus: {', '.join(sorted(missing))}")
+        models = [m for m in models if m.stem in wanted]
+    return models
+
+
+@contextlib.contextmanager
+def work_folder(given: Path | None, prefix: str) -> Iterator[tuple[Path, bool]]:
+    """Yields (folder, temporary): `given` (created if missing and kept), or a temporary folder removed on exit."""
+    if given:
+        folder = given.resolve()
+        folder.mkdir(parents=True, exist_ok=True)
+        yield folder, False
+        return
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        yield Path(tmp), True
 
 
 def run_main(main) -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -144,43 +143,25 @@ def main() -> int:
     ic.require_corpus(corpus)
     modelconv = ic.resolve_modelconv(args.modelconv)
 
-    models = sorted((corpus / "models" / "onnx").glob("*.onnx"))
-    if args.model:
-        wanted = set(args.model)
-        missing = wanted - {m.stem for m in models}
-        if missing:
-            raise ic.Fatal(f"model id(s) not in corpus: {', '.join(sorted(missing))}")
-        models = [m for m in models if m.stem in wanted]
+    models = ic.corpus_onnx_models(corpus, args.model)
     if not models:
         print(f"error: no models/onnx/*.onnx in {corpus}", file=sys.stderr)
         print("0 passed, 1 failed")
         return 1
 
-    tmp = None
-    if args.workdir:
-        workdir = args.workdir.resolve()
-        workdir.mkdir(parents=True, exist_ok=True)
-    else:
-        tmp = tempfile.TemporaryDirectory(prefix="modelconv-roundtrip-")
-        workdir = Path(tmp.name)
-
-    print(f"corpus:    {corpus}")
-    print(f"modelconv: {modelconv}")
-    print(f"workdir:   {workdir}{' (temporary)' if tmp else ''}")
-    print(f"onnxruntime optimisation level: {args.ort_opt_level}\n")
-
     rows, failures = [], []
     t0 = time.monotonic()
-    try:
+    with ic.work_folder(args.workdir, "modelconv-roundtrip-") as (workdir, temporary):
+        print(f"corpus:    {corpus}")
+        print(f"modelconv: {modelconv}")
+        print(f"workdir:   {workdir}{' (temporary)' if temporary else ''}")
+        print(f"onnxruntime optimisation level: {args.ort_opt_level}\n")
         for src in models:
             cells, fails = check_model(args, modelconv, src, corpus / "refs", workdir)
             status = "PASS" if not fails else "FAIL"
             rows.append([src.stem, status, cells["checker"], cells["structure"], cells["ort"], cells["ref"]])
             if fails:
                 failures.append((src.stem, fails))
-    finally:
-        if tmp:
-            tmp.cleanup()
 
     ic.print_table(["model", "result", "checker", "structure", "ort bit-identical", "max |Δ| vs ref"], rows)
     if failures:

@@ -18,7 +18,6 @@ import argparse
 import collections
 import concurrent.futures
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -101,15 +100,6 @@ def main() -> int:
         print("0 passed, 1 failed")
         return 1
 
-    tmp = None
-    if args.workdir:
-        workdir = args.workdir.resolve()
-    else:
-        tmp = tempfile.TemporaryDirectory(prefix="modelconv-testdata-")
-        workdir = Path(tmp.name)
-    for folder in FOLDERS:
-        (workdir / folder).mkdir(parents=True, exist_ok=True)
-
     print(f"testdata:  {root}")
     print(f"modelconv: {modelconv}")
     print(f"models:    {len(models)}\n")
@@ -118,14 +108,17 @@ def main() -> int:
     results: dict[str, list[tuple[str, str]]] = {}
     sha_before = {key: ic.sha256_file(src) for key, src in models}
 
-    def convert(item):
-        key, src = item
-        dst = workdir / f"{key}.onnx"
-        if dst.exists():
-            dst.unlink()
-        return key, src, dst, ic.run_convert(modelconv, src, dst, timeout=args.timeout)
+    with ic.work_folder(args.workdir, "modelconv-testdata-") as (workdir, temporary):
+        for folder in FOLDERS:
+            (workdir / folder).mkdir(parents=True, exist_ok=True)
 
-    try:
+        def convert(item):
+            key, src = item
+            dst = workdir / f"{key}.onnx"
+            if dst.exists():
+                dst.unlink()
+            return key, src, dst, ic.run_convert(modelconv, src, dst, timeout=args.timeout)
+
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             # convert in the pool, verify in this thread as conversions finish
             for fut in concurrent.futures.as_completed([pool.submit(convert, m) for m in models]):
@@ -134,11 +127,8 @@ def main() -> int:
                     results[key] = [("convert", err)]
                 else:
                     results[key] = verify(src, dst, args.ignore_default_presence)
-                    if tmp:
+                    if temporary:
                         dst.unlink(missing_ok=True)
-    finally:
-        if tmp:
-            tmp.cleanup()
     for key, src in models:
         if ic.sha256_file(src) != sha_before[key]:
             results[key].append(("modified", "ORIGINAL FILE WAS MODIFIED"))
