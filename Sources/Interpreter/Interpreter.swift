@@ -218,15 +218,7 @@ final class Engine: Sendable {
         for (name, value) in zip(function.inputs, inputs) where !name.isEmpty {
             if let value { scope.values[name] = value }
         }
-        for var inner in function.nodes {
-            inner.attributes = inner.attributes.compactMap { attr in
-                guard let ref = attr.refAttrName else { return attr }
-                if let given = node.attribute(ref) { return Attribute(name: attr.name, value: given.value) }
-                if let fallback = function.attributeDefaults.first(where: { $0.name == ref }) {
-                    return Attribute(name: attr.name, value: fallback.value)
-                }
-                return nil
-            }
+        for inner in function.body(calledBy: node) {
             let outputs = try run(inner, scope: scope)
             for (name, value) in zip(inner.outputs, outputs) where !name.isEmpty { scope.values[name] = value }
         }

@@ -100,6 +100,27 @@ public struct Function: Hashable, Sendable {
     }
 }
 
+// MARK: Calling a function
+
+extension Function {
+    /// The body's nodes as a call by `caller` runs them: each attribute that refers to a function
+    /// attribute takes the caller's value, else the function's default, and is dropped when neither exists.
+    public func body(calledBy caller: Node) -> [Node] {
+        nodes.map { inner in
+            var inner = inner
+            inner.attributes = inner.attributes.compactMap { attr in
+                guard let ref = attr.refAttrName else { return attr }
+                if let given = caller.attribute(ref) { return Attribute(name: attr.name, value: given.value) }
+                if let fallback = attributeDefaults.first(where: { $0.name == ref }) {
+                    return Attribute(name: attr.name, value: fallback.value)
+                }
+                return nil
+            }
+            return inner
+        }
+    }
+}
+
 /// Training information carried along with a model (kept, not interpreted).
 public struct TrainingInfo: Hashable, Sendable {
     public var initialization: Graph?

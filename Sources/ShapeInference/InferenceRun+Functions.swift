@@ -17,15 +17,7 @@ extension InferenceRun {
             scope.define(name, k < inputs.count ? inputs[k] : nil)
         }
         let imports = function.opsetImports.isEmpty ? nil : function.opsetImports
-        for var inner in function.nodes {
-            inner.attributes = inner.attributes.compactMap { attr in
-                guard let ref = attr.refAttrName else { return attr }
-                if let given = node.attribute(ref) { return Attribute(name: attr.name, value: given.value) }
-                if let fallback = function.attributeDefaults.first(where: { $0.name == ref }) {
-                    return Attribute(name: attr.name, value: fallback.value)
-                }
-                return nil
-            }
+        for var inner in function.body(calledBy: node) {
             do {
                 try infer(node: &inner, scope: scope, declared: [:], graph: "\(label) called by '\(node.label)'", imports: imports)
             }
