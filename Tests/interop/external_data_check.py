@@ -170,23 +170,8 @@ def check_model(args, modelconv: str, src: Path, refs_dir: Path, workdir: Path):
         fails.append(f"ort: reference file missing: {npz}")
     else:
         inputs, _ = ic.load_refs(npz)
-        try:
-            a = ic.ort_run(src, inputs, args.ort_opt_level)
-            try:
-                b = ic.ort_run(dst, inputs, args.ort_opt_level)
-                problems = [] if list(a) == list(b) else [f"output names {list(a)} vs {list(b)}"]
-                for name in a:
-                    d = ic.values_identical(a[name], b.get(name)) if name in b else None
-                    if d:
-                        problems.append(f"output {name!r}: {d}")
-                row["ort"] = "yes" if not problems else "NO"
-                fails.extend(f"ort: {p}" for p in problems)
-            except Exception as e:  # noqa: BLE001
-                row["ort"] = "FAIL (run)"
-                fails.append(f"ort: written model does not run: {ic.one_line(e, 200)}")
-        except Exception as e:  # noqa: BLE001
-            row["ort"] = "orig fails"
-            fails.append(f"ort: original model does not run: {ic.one_line(e, 200)}")
+        row["ort"], ort_fails, _ = ic.ort_bit_identical(src, dst, inputs, args.ort_opt_level)
+        fails.extend(ort_fails)
 
     if ic.sha256_file(src) != sha_before:
         fails.append("ORIGINAL FILE WAS MODIFIED")

@@ -431,6 +431,24 @@ def ort_run(model_path: Path | str, feeds: dict[str, np.ndarray], opt_level: str
     return dict(zip(names, values))
 
 
+def ort_bit_identical(original: Path, written: Path, feeds: dict[str, np.ndarray], opt_level: str):
+    """Runs both models in onnxruntime on `feeds`. Returns the table cell ("yes", "NO", "orig fails",
+    "FAIL (run)"), the failures (each "ort: ...") and the written model's outputs (None if it did not run)."""
+    try:
+        a = ort_run(original, feeds, opt_level)
+    except Exception as e:  # noqa: BLE001
+        return "orig fails", [f"ort: original model does not run: {one_line(e, 200)}"], None
+    try:
+        b = ort_run(written, feeds, opt_level)
+    except Exception as e:  # noqa: BLE001
+        return "FAIL (run)", [f"ort: written model does not run: {one_line(e, 200)}"], None
+    problems = [] if list(a) == list(b) else [f"output names {list(a)} vs {list(b)}"]
+    for name, v in a.items():
+        d = values_identical(v, b[name]) if name in b else None
+        if d:
+            problems.append(f"output {name!r}: {d}")
+    return ("yes" if not problems else "NO"), [f"ort: {p}" for p in problems], b
+
 def values_identical(a: Any, b: Any) -> str | None:
     """None if identical (same type/dtype/shape/values, NaN == NaN), else a description."""
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):

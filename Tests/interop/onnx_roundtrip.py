@@ -82,42 +82,21 @@ def check_model(args, modelconv: str, src: Path, refs_dir: Path, workdir: Path):
             fails.append(f"ort: reference file missing: {npz}")
         else:
             inputs, ref_out = ic.load_refs(npz)
-            try:
-                out_orig = ic.ort_run(src, inputs, args.ort_opt_level)
-            except Exception as e:  # noqa: BLE001
-                out_orig = None
-                row["ort"] = "orig fails"
-                fails.append(f"ort: original model does not run: {ic.one_line(e, 200)}")
-            if out_orig is not None:
-                try:
-                    out_written = ic.ort_run(dst, inputs, args.ort_opt_level)
-                except Exception as e:  # noqa: BLE001
-                    out_written = None
-                    row["ort"] = "FAIL (run)"
-                    fails.append(f"ort: written model does not run: {ic.one_line(e, 200)}")
-                if out_written is not None:
-                    problems = []
-                    if list(out_orig) != list(out_written):
-                        problems.append(f"output names {list(out_orig)} vs {list(out_written)}")
-                    for name, v in out_orig.items():
-                        if name in out_written:
-                            d = ic.values_identical(v, out_written[name])
-                            if d:
-                                problems.append(f"output {name!r}: {d}")
-                    row["ort"] = "yes" if not problems else "NO"
-                    fails.extend(f"ort: {p}" for p in problems)
-                    # informational: distance to the stored reference outputs
-                    diffs = []
-                    for name, ref in ref_out.items():
-                        if name in out_written:
-                            diffs.append(ic.max_abs_diff(out_written[name], ref))
-                    known = [d for d in diffs if d is not None]
-                    if known and len(known) == len(diffs):
-                        row["ref"] = f"{max(known):.3g}"
-                    elif known:
-                        row["ref"] = f"{max(known):.3g} (partial)"
-                    else:
-                        row["ref"] = "n/a"
+            row["ort"], ort_fails, out_written = ic.ort_bit_identical(src, dst, inputs, args.ort_opt_level)
+            fails.extend(ort_fails)
+            if out_written is not None:
+                # informational: distance to the stored reference outputs
+                diffs = []
+                for name, ref in ref_out.items():
+                    if name in out_written:
+                        diffs.append(ic.max_abs_diff(out_written[name], ref))
+                known = [d for d in diffs if d is not None]
+                if known and len(known) == len(diffs):
+                    row["ref"] = f"{max(known):.3g}"
+                elif known:
+                    row["ref"] = f"{max(known):.3g} (partial)"
+                else:
+                    row["ref"] = "n/a"
 
     if ic.sha256_file(src) != sha_before:
         fails.append("ORIGINAL FILE WAS MODIFIED")
