@@ -34,6 +34,21 @@ public enum Fixtures {
         guard let e = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil) else { return [] }
         return e.compactMap { $0 as? URL }.filter { $0.lastPathComponent.hasSuffix(suffix) }.sorted { $0.path < $1.path }
     }
+
+    /// The allow-list at `relativePath` under the package root (`test_name  reason` per line, `#` starts
+    /// a comment) as test name → reason; a missing file allows nothing.
+    public static func allowList(_ relativePath: String) -> [String: String] {
+        let url = packageRoot.appendingPathComponent(relativePath)
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [:] }
+        var out: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            let parts = trimmed.split(separator: " ", maxSplits: 1)
+            out[String(parts[0])] = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+        }
+        return out
+    }
 }
 
 extension Fixtures {

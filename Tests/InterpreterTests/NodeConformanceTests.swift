@@ -13,7 +13,7 @@ struct NodeConformanceTests {
     func nodeTests() throws {
         let (root, tests, filtered) = Fixtures.nodeTests()
         #expect(filtered || tests.count > 900, "libonnx-testdata is missing: install it (apt-get install libonnx-testdata)")
-        let allowList = try NodeAllowList.load()
+        let allowList = Fixtures.allowList("Tests/InterpreterTests/node-allowlist.txt")
 
         var passed = 0, allowListed = 0
         var failures: [String] = [], stale: [String] = []
@@ -35,21 +35,5 @@ struct NodeConformanceTests {
         if !filtered {
             #expect(Double(passed) >= 0.9 * Double(tests.count), "fewer than 90% of node tests pass")
         }
-    }
-}
-
-/// `Tests/InterpreterTests/node-allowlist.txt`: `test_name  reason` per line; `#` starts a comment.
-enum NodeAllowList {
-    static func load() throws -> [String: String] {
-        let url = Fixtures.packageRoot.appendingPathComponent("Tests/InterpreterTests/node-allowlist.txt")
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [:] }
-        var out: [String: String] = [:]
-        for line in text.split(separator: "\n") {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            let parts = trimmed.split(separator: " ", maxSplits: 1)
-            out[String(parts[0])] = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
-        }
-        return out
     }
 }

@@ -19,7 +19,7 @@ struct NodeShapeTests {
     func nodeTests() throws {
         let (root, tests, filtered) = Fixtures.nodeTests()
         #expect(filtered || tests.count > 900, "libonnx-testdata is missing: install it (apt-get install libonnx-testdata)")
-        let allowList = try AllowList.load("shape-allowlist.txt")
+        let allowList = Fixtures.allowList("Tests/ShapeInferenceTests/shape-allowlist.txt")
         var passed = 0, staticPassed = 0, allowListed = 0
         var failures: [String] = [], stale: [String] = []
         for test in tests {
@@ -43,22 +43,6 @@ struct NodeShapeTests {
         if !filtered {
             #expect(pct >= 95, "fewer than 95% of node tests get the expected output types")
         }
-    }
-}
-
-/// `Tests/ShapeInferenceTests/<file>`: `test_name  reason` per line; `#` starts a comment.
-enum AllowList {
-    static func load(_ file: String) throws -> [String: String] {
-        let url = Fixtures.packageRoot.appendingPathComponent("Tests/ShapeInferenceTests").appendingPathComponent(file)
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [:] }
-        var out: [String: String] = [:]
-        for line in text.split(separator: "\n") {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            let parts = trimmed.split(separator: " ", maxSplits: 1)
-            out[String(parts[0])] = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
-        }
-        return out
     }
 }
 
