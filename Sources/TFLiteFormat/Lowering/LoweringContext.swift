@@ -18,8 +18,7 @@ final class LoweringContext {
     let constants: [String: Tensor]
     /// Float views of quantized values already emitted.
     private var floatViews: [String: String] = [:]
-    private var used: Set<String>
-    private var counter = 0
+    private var names: UniqueNames
     /// The source node being lowered (for names and errors).
     var current: Node = Node(opType: "", inputs: [], outputs: [])
     /// Resource variables of the model.
@@ -31,7 +30,7 @@ final class LoweringContext {
         self.infos = Dictionary(source.valueInfos.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         self.constants = Dictionary(source.initializers.compactMap { t in t.name.map { ($0, t) } }, uniquingKeysWith: { a, _ in a })
         self.initializers = source.initializers
-        self.used = Set(source.valueInfos.map(\.name)).union(source.initializers.compactMap(\.name))
+        self.names = UniqueNames(taken: Set(source.valueInfos.map(\.name)).union(source.initializers.compactMap(\.name)))
     }
 
     // MARK: Names and emission
@@ -39,13 +38,7 @@ final class LoweringContext {
     /// A fresh value name derived from the current node's first output.
     func fresh(_ hint: String) -> String {
         let base = (current.outputs.first.map { $0.isEmpty ? "v" : $0 } ?? "v") + "/" + hint
-        var name = base
-        while used.contains(name) {
-            counter += 1
-            name = "\(base)_\(counter)"
-        }
-        used.insert(name)
-        return name
+        return names.make(base)
     }
 
     /// Appends an ONNX default-domain node and returns its first output.

@@ -32,8 +32,7 @@ final class RaisingContext {
     var nodes: [Node] = []
     var initializers: [Tensor] = []
     var valueInfos: [ValueInfo] = []
-    private var used: Set<String>
-    private var counter = 0
+    private var names: UniqueNames
     /// Stored copies of values in other layouts: name → perm → tensor name.
     private var layouts: [String: [[Int]: String]] = [:]
     /// How many nodes read each source value (for fusing activations into their producer).
@@ -62,10 +61,10 @@ final class RaisingContext {
         self.opset = opset
         self.opsetImports = opsetImports
         self.evaluator = evaluator
-        var names = Set(source.nodes.flatMap { $0.inputs + $0.outputs })
-        names.formUnion(source.inputs.map(\.name))
-        names.formUnion(source.initializers.compactMap(\.name))
-        self.used = names
+        var taken = Set(source.nodes.flatMap { $0.inputs + $0.outputs })
+        taken.formUnion(source.inputs.map(\.name))
+        taken.formUnion(source.initializers.compactMap(\.name))
+        self.names = UniqueNames(taken: taken)
         var counts: [String: Int] = [:]
         for n in source.nodes { for i in n.inputs where !i.isEmpty { counts[i, default: 0] += 1 } }
         self.consumers = counts
@@ -143,13 +142,7 @@ final class RaisingContext {
     /// A fresh tensor name derived from the current node's first output.
     func fresh(_ hint: String) -> String {
         let base = hint.isEmpty ? (current.outputs.first ?? "v") : hint
-        var name = base
-        while used.contains(name) {
-            counter += 1
-            name = "\(base)_\(counter)"
-        }
-        used.insert(name)
-        return name
+        return names.make(base)
     }
 
     /// Declares the stored type of a new TFLite tensor.
