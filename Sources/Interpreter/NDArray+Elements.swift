@@ -153,13 +153,7 @@ public enum Broadcast {
             var src = 0
             for d in 0..<rank where padded[d] != 1 { src += index[d] * srcStrides[d] }
             map[flat] = src
-            var d = rank - 1
-            while d >= 0 {
-                index[d] += 1
-                if index[d] < target[d] { break }
-                index[d] = 0
-                d -= 1
-            }
+            index.advance(within: target)
         }
         return map
     }

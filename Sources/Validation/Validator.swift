@@ -159,13 +159,7 @@ enum LayoutMatch {
             var src = 0
             for d in 0..<outShape.count { src += index[d] * inStrides[perm[d]] }
             map[flat] = src
-            var d = outShape.count - 1
-            while d >= 0 {
-                index[d] += 1
-                if index[d] < outShape[d] { break }
-                index[d] = 0
-                d -= 1
-            }
+            index.advance(within: outShape)
         }
         return v.gathering(map, shape: outShape)
     }

@@ -39,13 +39,7 @@ extension KnownValue {
                 args.append(o < v.elements.count ? v.elements[o] : .unknown)
             }
             out.append(f(args))
-            var i = rank - 1
-            while i >= 0 {
-                index[i] += 1
-                if index[i] < shape[i] { break }
-                index[i] = 0
-                i -= 1
-            }
+            index.advance(within: shape)
         }
         return KnownValue(shape: shape, elements: out)
     }

@@ -181,13 +181,7 @@ enum ShapeRules {
             var o = 0
             for i in 0..<rank { o += index[i] * strides[perm[i]] }
             out.append(v.elements[o])
-            var i = rank - 1
-            while i >= 0 {
-                index[i] += 1
-                if index[i] < shape[i] { break }
-                index[i] = 0
-                i -= 1
-            }
+            index.advance(within: shape)
         }
         return KnownValue(shape: shape, elements: out)
     }

@@ -185,19 +185,14 @@ enum SliceConcatRules {
         for i in stride(from: rank - 2, through: 0, by: -1) { strides[i] = strides[i + 1] * v.shape[i + 1] }
         var out: [KnownValue.Element] = []
         var index = Array(repeating: 0, count: rank)
-        let total = picks.map(\.count).reduce(1, *)
+        let counts = picks.map(\.count)
+        let total = counts.reduce(1, *)
         for _ in 0..<total {
             var o = 0
             for i in 0..<rank { o += picks[i][index[i]] * strides[i] }
             guard o >= 0, o < v.elements.count else { return nil }
             out.append(v.elements[o])
-            var i = rank - 1
-            while i >= 0 {
-                index[i] += 1
-                if index[i] < picks[i].count { break }
-                index[i] = 0
-                i -= 1
-            }
+            index.advance(within: counts)
         }
         return KnownValue(shape: picks.map(\.count), elements: out)
     }

@@ -132,13 +132,7 @@ enum ConstantData {
                     var s = 0
                     for k in 0..<index.count { s += index[k] * permStrides[k] }
                     (out.baseAddress! + o * size).copyMemory(from: src.baseAddress! + s * size, byteCount: size)
-                    var k = index.count - 1
-                    while k >= 0 {
-                        index[k] += 1
-                        if index[k] < outDims[k] { break }
-                        index[k] = 0
-                        k -= 1
-                    }
+                    index.advance(within: outDims)
                 }
             }
         }
