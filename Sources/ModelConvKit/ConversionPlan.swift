@@ -13,6 +13,8 @@ struct ConversionPlan {
     var inputShapes: [String: [Int64]] = [:]
     /// ONNX → TFLite: store float32 weights as float16 behind DEQUANTIZE.
     var float16 = false
+    /// TFLite → ONNX: exact integer lowering of int8 ops, or QDQ.
+    var int8Form = Int8Form.exact
 
     /// Nodes the plan cannot convert, with the reason, found before any work is done.
     func preflight(_ model: Model) -> [String] {
@@ -42,13 +44,13 @@ struct ConversionPlan {
         case (let a, let b) where a == b:
             passes = []
         case (.tflite, .onnx):
-            passes = [TFLiteLowering(opset: opset), ONNXExportCleanup()]
+            passes = [TFLiteLowering(opset: opset, exactIntegers: int8Form == .exact), ONNXExportCleanup()]
         case (.ort, .onnx):
             passes = [ContribOpDecomposition(), ORTDetailsRemoval()]
         case (.onnx, .ort):
             passes = [ConstantsToInitializers(), ExpandFunctionOps(), Float16ComputeCasts()]
         case (.tflite, .ort):
-            passes = [TFLiteLowering(opset: opset), ONNXExportCleanup(), ConstantsToInitializers(), ExpandFunctionOps(), Float16ComputeCasts()]
+            passes = [TFLiteLowering(opset: opset, exactIntegers: int8Form == .exact), ONNXExportCleanup(), ConstantsToInitializers(), ExpandFunctionOps(), Float16ComputeCasts()]
         case (.onnx, .tflite):
             passes = [TFLiteRaising(nhwcIO: nhwcIO, inputShapes: inputShapes, evaluator: ConstantFolding.evaluator, float16Weights: float16)]
         default:

@@ -12,6 +12,8 @@ public struct ConvertOptions: Sendable {
     public var nhwcIO: Bool
     /// Converting to TFLite: float16 weights expanded by DEQUANTIZE, float32 compute.
     public var float16 = false
+    /// Converting from TFLite: how int8 ops become ONNX ops.
+    public var int8Form = Int8Form.exact
 
     public init(opset: Int = 17, validate: Bool = true, inputs: InputOptions = InputOptions(), nhwcIO: Bool = false) {
         self.opset = opset
@@ -19,4 +21,14 @@ public struct ConvertOptions: Sendable {
         self.inputs = inputs
         self.nhwcIO = nhwcIO
     }
+}
+
+/// How int8 TFLite ops become ONNX ops.
+public enum Int8Form: String, Sendable, CaseIterable {
+    /// Integer ONNX ops (ConvInteger, MatMulInteger, int64 arithmetic) that reproduce TFLite's
+    /// fixed-point requantization bit for bit; other int8 ops as QDQ.
+    case exact
+    /// Every int8 op as DequantizeLinear → float op → QuantizeLinear (onnxruntime fuses these into its
+    /// int8 kernels, which requantize in float: one step of rounding difference per layer is possible).
+    case qdq
 }

@@ -59,6 +59,7 @@ public struct ModelConverter: Sendable {
         var plan = ConversionPlan(source: sourceFormat, target: targetFormat, opset: options.opset)
         plan.nhwcIO = options.nhwcIO
         plan.float16 = options.float16
+        plan.int8Form = options.int8Form
         if sourceFormat == .onnx, targetFormat == .tflite {
             // TFLite shapes are static: dynamic input dims take the shapes of the validation inputs.
             try plan.refuseBlockers(model)

@@ -11,11 +11,11 @@ struct Convert: ParsableCommand {
             file renamed into place), then read back and compared with the source. The input is \
             never modified, and an output path naming the input is refused.
 
-            Supported now: .onnx -> .onnx and .tflite -> .tflite (re-serialization through the IR), \
-            .tflite -> .onnx (TFLite ops lowered to ONNX ops, int8 as QuantizeLinear/DequantizeLinear \
-            with the same scales and zero points, NHWC kept at the boundary), .onnx -> .tflite (float \
-            models; NHWC inside, NCHW inputs/outputs unless --nhwc-io; dynamic input dims are fixed \
-            to the validation inputs' shapes, see --dim and --inputs). A cross-format \
+            Formats: .onnx, .tflite and .ort, in any pair. .tflite -> .onnx/.ort: TFLite ops lowered \
+            to ONNX ops, NHWC kept at the boundary, int8 ops as exact integer ONNX ops or QDQ (see \
+            --int8). .onnx -> .tflite: NHWC inside, NCHW inputs/outputs unless --nhwc-io, QDQ models \
+            as int8 ops; dynamic input dims are fixed to the validation inputs' shapes (see --dim and \
+            --inputs). .onnx <-> .ort: onnxruntime's contrib ops are rewritten to standard ops. A cross-format \
             conversion is validated: source and result run in the reference interpreter on the same \
             inputs (generated, or --input/--inputs) and must agree; exit code 3 when they do not.
             """)
@@ -41,6 +41,15 @@ struct Convert: ParsableCommand {
     @Flag(help: "Converting to .tflite: store float32 weights as float16 expanded by DEQUANTIZE (float32 compute).")
     var float16 = false
 
+    @Option(help: ArgumentHelp("Converting from .tflite: how int8 ops become ONNX ops (exact or qdq).", discussion: """
+        exact (default): convolutions, fully connected, add/sub, average pool and mean become integer \
+        ONNX ops (ConvInteger, MatMulInteger, int64 arithmetic) that reproduce TFLite's fixed-point \
+        rounding bit for bit; other int8 ops are QDQ. qdq: every int8 op is DequantizeLinear -> float op \
+        -> QuantizeLinear, which onnxruntime runs on its faster int8 kernels but rounds in float, so \
+        outputs can move by a quantization step per layer (the validation reports it).
+        """))
+    var int8: Int8Form = .exact
+
     @Flag(help: "Skip the numeric validation of the result.")
     var noValidate = false
 
@@ -60,8 +69,11 @@ struct Convert: ParsableCommand {
             var options = ConvertOptions(opset: opset, validate: !noValidate, inputs: inputOptions, nhwcIO: nhwcIo)
             options.quantizedSteps = steps
             options.float16 = float16
+            options.int8Form = int8
             let report = try converter.convert(input: input, output: output, options: options)
             FileHandleWriter.writeStdout(json ? report.renderJSON() : report.renderText())
         }
     }
 }
+
+extension Int8Form: ExpressibleByArgument {}

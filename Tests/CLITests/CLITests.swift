@@ -144,7 +144,9 @@ struct CLIPreflightTests {
         let r = try CLIRunner.run(["convert", Fixtures.sample("mltk_tflite_micro_speech.tflite"), out, "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let report = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
-        #expect((report?["passes"] as? [String])?.contains("tflite-lowering") == true)
-        #expect((report?["validation"] as? [String: Any]) != nil)
+        #expect((report?["passes"] as? [String])?.contains("tflite-lowering (int8 exact)") == true)
+        let outputs = (report?["validation"] as? [String: Any])?["outputs"] as? [[String: Any]]
+        // The exact int8 form reproduces the TFLite kernels: not a step of difference.
+        #expect(outputs?.first?["maxAbsError"] as? Double == 0, "\(String(describing: outputs))")
     }
 }

@@ -8,20 +8,9 @@ import ModelIR
 public enum TFLiteFixedPoint {
     // MARK: Multipliers
 
-    /// A real multiplier as a Q0.31 significand and a power-of-two exponent (`QuantizeMultiplier`):
-    /// `m ≈ multiplier / 2^31 * 2^shift`; tiny multipliers (shift < -31) flush to (0, 0).
+    /// A real multiplier as a Q0.31 significand and a power-of-two exponent (`QuantizeMultiplier`).
     public static func quantizeMultiplier(_ m: Double) -> (multiplier: Int32, shift: Int) {
-        guard m != 0, m.isFinite else { return (0, 0) }
-        // frexp: m = q * 2^shift with |q| in [0.5, 1).
-        var shift = Int(m.exponent) + 1
-        let q = (m.sign == .minus ? -m.significand : m.significand) / 2
-        var fixed = Int64((q * 2147483648.0).rounded())
-        if fixed == 1 << 31 {
-            fixed /= 2
-            shift += 1
-        }
-        if shift < -31 { return (0, 0) }
-        return (Int32(clamping: fixed), shift)
+        FixedPointRequantization.quantizeMultiplier(m)
     }
 
     /// `QuantizeMultiplierGreaterThanOne`'s multiplier and left shift for the softmax input scaling
@@ -196,30 +185,11 @@ public enum TFLiteFixedPoint {
     // MARK: Activation ranges
 
     /// The representable range of a quantized element type.
-    public static func range(of type: DataType) -> (min: Int32, max: Int32)? {
-        switch type {
-        case .int8: return (-128, 127)
-        case .uint8: return (0, 255)
-        case .int16: return (-32768, 32767)
-        case .int32: return (Int32.min, Int32.max)
-        default: return nil
-        }
-    }
+    public static func range(of type: DataType) -> (min: Int32, max: Int32)? { FixedPointRequantization.range(of: type) }
 
     /// `CalculateActivationRangeQuantized`: the clamp range of a fused activation on a quantized output.
     public static func activationRange(_ activation: Int, scale: Float, zeroPoint: Int32, type: DataType) -> (min: Int32, max: Int32)? {
-        guard let (qmin, qmax) = range(of: type) else { return nil }
-        let quantize = { (f: Float) -> Int32 in
-            let q = (f / scale).rounded()
-            return zeroPoint &+ (q.isNaN ? 0 : Int32(max(min(Double(q), 2147483647), -2147483648)))
-        }
-        switch activation {
-        case 0: return (qmin, qmax)
-        case 1: return (max(qmin, quantize(0)), qmax)
-        case 2: return (max(qmin, quantize(-1)), min(qmax, quantize(1)))
-        case 3: return (max(qmin, quantize(0)), min(qmax, quantize(6)))
-        default: return nil
-        }
+        FixedPointRequantization.activationRange(activation, scale: scale, zeroPoint: zeroPoint, type: type)
     }
 
     /// `CalculateActivationRange` for float outputs; nil for activations that are not a clamp.

@@ -117,6 +117,14 @@ enum ConvLowerings {
         var y = ctx.emit("Gemm", inputs, [Attribute(name: "transB", value: .int(1))])
         y = try ctx.activation(node.option("fused_activation_function"), y)
         let result = ctx.floatResult(for: out)
+        try fullyConnectedShape(ctx, node, rows: y, units: n, into: result)
+        ctx.store(out, from: result)
+    }
+
+    /// Writes the [rows, units] result of FULLY_CONNECTED to `result` in the output's shape
+    /// (`keep_num_dims` keeps the input's leading dims).
+    static func fullyConnectedShape(_ ctx: LoweringContext, _ node: Node, rows y: String, units n: Int64, into result: String) throws(PassError) {
+        let out = node.outputs[0]
         if node.option("keep_num_dims") != 0, let outDims = ctx.dims(out), outDims.allSatisfy({ $0.fixedValue != nil }) {
             ctx.emit("Reshape", [y, ctx.int64s("shape", outDims.map { $0.fixedValue! })], outputs: [result])
         } else if node.option("keep_num_dims") != 0 {
@@ -127,7 +135,6 @@ enum ConvLowerings {
         } else {
             ctx.emit("Identity", [y], outputs: [result])
         }
-        ctx.store(out, from: result)
     }
 
     static let batchMatMul: Lowering = { ctx, node throws(PassError) in

@@ -6,9 +6,15 @@ import ModelIR
 /// Transposes around them (a layout pass may cancel them). Quantized values become QDQ.
 public struct TFLiteLowering: GraphPass {
     public var opset: Int
-    public var name: String { "tflite-lowering" }
+    /// Int8 convolutions, fully connected, add/sub, average pool and mean become integer ONNX ops
+    /// that reproduce TFLite's fixed-point rounding exactly (`IntegerLowerings`); false: QDQ form.
+    public var exactIntegers: Bool
+    public var name: String { exactIntegers ? "tflite-lowering (int8 exact)" : "tflite-lowering (int8 as QDQ)" }
 
-    public init(opset: Int = 17) { self.opset = opset }
+    public init(opset: Int = 17, exactIntegers: Bool = true) {
+        self.opset = opset
+        self.exactIntegers = exactIntegers
+    }
 
     public func run(_ model: inout Model) throws(PassError) -> Bool {
         let all = [model.graph] + model.subgraphs
@@ -49,6 +55,8 @@ public struct TFLiteLowering: GraphPass {
         ctx.variables = state
         for node in graph.nodes {
             ctx.current = node
+            if exactIntegers, node.normalizedDomain == TFLiteDialect.domain, let exact = IntegerLowerings.table[node.opType],
+               try exact(ctx, node) { continue }
             guard let lowering = TFLiteLowerings.table[node.normalizedDomain == TFLiteDialect.customDomain ? "CUSTOM:" + node.opType : node.opType],
                   node.normalizedDomain.hasPrefix("tflite") else {
                 if node.normalizedDomain.hasPrefix("tflite") {
