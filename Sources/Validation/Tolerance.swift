@@ -4,7 +4,8 @@ import ModelIR
 /// How closely two outputs must agree; chosen per output dtype and reported.
 public struct Tolerance: Codable, Equatable, Sendable {
     public enum Tier: String, Codable, Sendable {
-        /// float32 outputs: atol 1e-5 + rtol 1e-4.
+        /// float32 outputs: atol 1e-4 + rtol 1e-4, the noise of summation order in deep float32 models
+        /// (LiteRT's own XNNPACK and reference kernels differ by 9.2e-5 on the corpus's face detector).
         case float32
         /// float16/bfloat16 outputs: atol 1e-3 + rtol 1e-3.
         case float16
@@ -25,7 +26,7 @@ public struct Tolerance: Codable, Equatable, Sendable {
     /// the scale for real-valued outputs of a DequantizeLinear).
     public var stepSize: Double = 1
 
-    public static let float32 = Tolerance(tier: .float32, atol: 1e-5, rtol: 1e-4, steps: 0)
+    public static let float32 = Tolerance(tier: .float32, atol: 1e-4, rtol: 1e-4, steps: 0)
     public static let float16 = Tolerance(tier: .float16, atol: 1e-3, rtol: 1e-3, steps: 0)
     public static let approximate = Tolerance(tier: .approximate, atol: 1e-3, rtol: 1e-2, steps: 0)
     public static let exact = Tolerance(tier: .exact, atol: 0, rtol: 0, steps: 0)

@@ -7,7 +7,7 @@ struct Validate: ParsableCommand {
         abstract: "Check numerically that two models compute the same thing, or that a model matches stored outputs.",
         discussion: """
             With two models, both run in the reference interpreter on the same inputs and each output \
-            is compared under a tolerance tier chosen by its dtype: float32 (atol 1e-5 + rtol 1e-4), \
+            is compared under a tolerance tier chosen by its dtype: float32 (atol 1e-4 + rtol 1e-4), \
             float16 (1e-3), quantized integers (at most --steps quantization steps), exact otherwise. \
             When an output fails, the intermediates both models compute (matched by name, NCHW/NHWC \
             aware) are compared and the first diverging node is named.
