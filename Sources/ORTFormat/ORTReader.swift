@@ -82,6 +82,7 @@ final class ORTReadContext {
         }
         model.graph = try graph(0, depth: 0)
         model.graph.docString = text(info.graph_doc_string)
+        ORTValueMetadata.restore(&model)
         return model
     }
 }

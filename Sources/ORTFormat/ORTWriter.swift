@@ -103,13 +103,14 @@ final class ORTWriteContext {
         info.doc_string = cstr(model.docString)
         info.graph_doc_string = cstr(model.graph.docString)
         info.has_opset_import = 1
-        info.has_metadata_props = model.metadata.isEmpty ? 0 : 1
+        let metadata = model.metadata + ORTValueMetadata.entries(for: model.graph)
+        info.has_metadata_props = metadata.isEmpty ? 0 : 1
         try check(ort_builder_set_model_info(builder, &info, &err, err.count))
         for i in model.opsetImports {
             var o = ort_opset_id(domain: cstr(i.domain ?? ""), version: i.version ?? 1)
             _ = try index(ort_builder_add_opset_import(builder, &o, &err, err.count))
         }
-        for m in model.metadata {
+        for m in metadata {
             var p = ort_string_pair(key: cstr(m.key), value: cstr(m.value))
             _ = try index(ort_builder_add_metadata_prop(builder, &p, &err, err.count))
         }

@@ -50,4 +50,23 @@ struct ORTReaderTests {
             if kind == "identifier" { #expect(error.description.contains("wrong file identifier 'TFL3'")) }
         }
     }
+
+    @Test("metadata of graph inputs and outputs (a converted variable's state role) survives a write and read")
+    func valueMetadataRoundTrip() throws {
+        let folder = Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let type = ValueType(.tensor(TensorType(elementType: .float, shape: [.fixed(2)])))
+        let role = [MetadataEntry(key: "modelconv.role", value: "state")]
+        let graph = Graph(name: "main", inputs: [ValueInfo(name: "state:v", type: type, metadata: role)],
+                          outputs: [ValueInfo(name: "state:v:next", type: type, metadata: role)],
+                          nodes: [Node(opType: "Relu", inputs: ["state:v"], outputs: ["state:v:next"])])
+        let model = Model(irVersion: 8, opsetImports: [OpsetImport(domain: "", version: 17)], graph: graph,
+                          metadata: [MetadataEntry(key: "author", value: "test")])
+        let path = folder.appendingPathComponent("state.ort").path
+        try ORTWriter().write(model, to: path)
+        let back = try ORTReader().read(path: path)
+        #expect(back.graph.inputs.first?.metadata == role)
+        #expect(back.graph.outputs.first?.metadata == role)
+        #expect(back.metadata == [MetadataEntry(key: "author", value: "test")])
+    }
 }
