@@ -15,6 +15,11 @@ enum ShapeRaisings {
     /// Emits a reshape of `x` to semantic `shape`, choosing the output layout that needs no TRANSPOSE when possible.
     static func emitReshape(_ ctx: RaisingContext, _ x: RaisedValue, to shape: [Int64], output: String) throws(PassError) {
         guard shape.reduce(1, *) == x.shape.reduce(1, *) else { throw ctx.invalid("cannot reshape \(x.shape) to \(shape)") }
+        if shape == x.shape {
+            // Same shape (e.g. the [-1, K] flatten in front of a lowered FULLY_CONNECTED): no op.
+            ctx.alias(output, to: x)
+            return
+        }
         let plan = Layout.reshapePlan(input: x.shape, perm: x.perm, output: shape)
             ?? (Layout.identity(x.rank), Layout.identity(shape.count))
         let input = try ctx.stored(x, perm: plan.inputPerm)
