@@ -49,7 +49,7 @@ struct ConversionPlan {
         case (.tflite, .onnx):
             passes = [TFLiteLowering(opset: opset), ONNXExportCleanup()]
         case (.ort, .onnx):
-            passes = [ContribOpDecomposition(), ORTDetailsRemoval()]
+            passes = [ContribOpDecomposition(), TransposeSinking(), ORTDetailsRemoval()]
         case (.onnx, .ort):
             passes = [ConstantsToInitializers(), ExpandFunctionOps(), Float16ComputeCasts()]
         case (.tflite, .ort):

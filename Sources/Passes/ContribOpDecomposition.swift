@@ -52,7 +52,7 @@ public struct ContribOpDecomposition: GraphPass {
             let d = o.domain ?? ""
             opsets[d == "ai.onnx" ? "" : d] = Int(o.version ?? 1)
         }
-        var names = UniqueNames(taken: Self.valueNames(model.graph))
+        var names = UniqueNames(taken: model.graph.namesInAllScopes)
         var changed = false
         try Self.rewrite(&model.graph, opsets: opsets, outer: nil, names: &names, changed: &changed)
         return changed
@@ -90,19 +90,6 @@ public struct ContribOpDecomposition: GraphPass {
             (n.normalizedDomain == "com.microsoft" && table[n.opType] != nil)
                 || n.attributes.contains { $0.subgraphs.contains(where: containsRewritable) }
         }
-    }
-
-    /// Every value name of `graph` and its subgraphs (fresh names must differ from all of them).
-    static func valueNames(_ graph: Graph) -> Set<String> {
-        var names = Set(graph.inputs.map(\.name) + graph.outputs.map(\.name) + graph.valueInfos.map(\.name))
-        names.formUnion(graph.initializers.compactMap(\.name))
-        for n in graph.nodes {
-            names.formUnion(n.inputs)
-            names.formUnion(n.outputs)
-            if let name = n.name { names.insert(name) }
-            for a in n.attributes { for g in a.subgraphs { names.formUnion(valueNames(g)) } }
-        }
-        return names
     }
 
     /// Conv (+ Z) + activation, keeping the node's output name on the last op.
