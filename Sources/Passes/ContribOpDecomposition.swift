@@ -22,9 +22,6 @@ public struct ContribOpDecomposition: GraphPass {
         return table
     }
 
-    /// The contrib op types this pass rewrites, sorted.
-    public static var supportedOps: [String] { rewrites.keys.sorted() }
-
     /// Domains of onnxruntime's own ops, which a standard ONNX runtime does not know.
     static func isContribDomain(_ domain: String) -> Bool {
         domain.hasPrefix("com.microsoft") || domain.hasPrefix("com.ms.")
@@ -66,9 +63,11 @@ public struct ContribOpDecomposition: GraphPass {
         var c = DecompositionContext(graph: graph, opsets: opsets, outerConstants: outer?.constants ?? [:],
                                      outerTypes: outer?.types ?? [:], outerRanks: outer?.ranks ?? [:], names: names)
         for var node in graph.nodes {
-            let scope = c
-            try node.updateSubgraphs { (sub, _, _) throws(PassError) in
-                try rewrite(&sub, opsets: opsets, outer: scope, names: &c.names, changed: &changed)
+            if node.attributes.contains(where: { !$0.subgraphs.isEmpty }) {
+                let scope = c  // a copy only for nodes with subgraphs: later writes to `c` would copy its tables
+                try node.updateSubgraphs { (sub, _, _) throws(PassError) in
+                    try rewrite(&sub, opsets: opsets, outer: scope, names: &c.names, changed: &changed)
+                }
             }
             guard node.normalizedDomain == "com.microsoft", let rewrite = table[node.opType] else {
                 c.nodes.append(node)
