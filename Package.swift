@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "TFLiteFormatTests", dependencies: ["TFLiteFormat", "ModelIR", "ConverterTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ORTFormatTests", dependencies: ["ORTFormat", "ModelIR", "ConverterTestSupport"]),
         .testTarget(name: "ShapeInferenceTests", dependencies: ["ShapeInference", "OpSet", "ModelIR", "ONNXFormat", "Interpreter", "TFLiteFormat", "Validation", "ConverterTestSupport"], exclude: ["shape-allowlist.txt"]),
-        .testTarget(name: "PassesTests", dependencies: ["Passes", "ModelIR"]),
+        .testTarget(name: "PassesTests", dependencies: ["Passes", "ModelIR", "Interpreter"]),
         .testTarget(name: "CLITests", dependencies: ["modelconv", "ConverterTestSupport", "ModelIR", "ONNXFormat"], exclude: ["Snapshots"]),
     ],
     cxxLanguageStandard: .cxx17

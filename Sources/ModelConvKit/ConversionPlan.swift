@@ -23,6 +23,11 @@ struct ConversionPlan {
             return TFLiteLowering.unsupportedNodes(in: model).map { "graph \($0.graph), node '\($0.node)': \($0.op) has no ONNX lowering" }
         case (.onnx, .tflite):
             return TFLiteRaising.unsupportedNodes(in: model).map { "node '\($0.node)': \($0.op): \($0.reason)" }
+        case (.ort, .onnx):
+            return ContribOpDecomposition.unsupportedNodes(in: model).map {
+                "node '\($0.node)': \($0.op) is an onnxruntime contrib op with no standard ONNX rewrite "
+                    + "(when onnxruntime's optimizer added it, an .ort made at optimization level 'basic' avoids it)"
+            }
         default:
             return []
         }
@@ -46,7 +51,7 @@ struct ConversionPlan {
         case (.tflite, .onnx):
             passes = [TFLiteLowering(opset: opset, exactIntegers: int8Form == .exact), ONNXExportCleanup()]
         case (.ort, .onnx):
-            passes = [ContribOpDecomposition(), ORTDetailsRemoval()]
+            passes = [ContribOpDecomposition(), TransposeSinking(), ORTDetailsRemoval()]
         case (.onnx, .ort):
             passes = [ConstantsToInitializers(), ExpandFunctionOps(), Float16ComputeCasts()]
         case (.tflite, .ort):

@@ -1,31 +1,94 @@
 import ModelIR
 
 /// Rewrites onnxruntime's contrib ops into standard ONNX ops: `com.microsoft::FusedConv`
-/// (Conv, plus the optional sum input Z, then its `activation`) becomes Conv → (Add) → activation.
-/// Contrib ops with no rewrite are left alone (readers and runners refuse them with their names).
+/// (Conv, plus the optional sum input Z, then its `activation`) becomes Conv → (Add) → activation;
+/// the quantized ops its optimizers make (`QLinearConv`, `QGemm`, `QLinearAdd`, …, `NhwcMaxPool`)
+/// become the QDQ form they were fused from: DequantizeLinear → float op → QuantizeLinear, with
+/// Transposes around ops that work on channels-last data.
+/// Contrib ops with no rewrite are left alone; `unsupportedNodes(in:)` lists them.
 public struct ContribOpDecomposition: GraphPass {
     public var name: String { "contrib-op-decomposition" }
 
     public init() {}
 
+    /// One op's rewrite: reads `context.node`, appends its replacement to `context.nodes`.
+    typealias Rewrite = (inout DecompositionContext) throws(PassError) -> Void
+
+    /// The rewrites by com.microsoft op type.
+    static var rewrites: [String: Rewrite] {
+        var table: [String: Rewrite] = ["FusedConv": { c throws(PassError) in c.nodes += try fusedConv(c.node) }]
+        table.merge(qLinearRewrites) { a, _ in a }
+        table.merge(qLinearUnaryRewrites) { a, _ in a }
+        return table
+    }
+
+    /// Domains of onnxruntime's own ops, which a standard ONNX runtime does not know.
+    static func isContribDomain(_ domain: String) -> Bool {
+        domain.hasPrefix("com.microsoft") || domain.hasPrefix("com.ms.")
+    }
+
+    /// Every node (in any graph) of an onnxruntime domain this pass cannot rewrite: (node label, op).
+    public static func unsupportedNodes(in model: Model) -> [(node: String, op: String)] {
+        let table = rewrites
+        var out: [(String, String)] = []
+        func visit(_ g: Graph) {
+            for n in g.nodes {
+                if isContribDomain(n.normalizedDomain), n.normalizedDomain != "com.microsoft" || table[n.opType] == nil {
+                    out.append((n.label, n.qualifiedOpType))
+                }
+                for a in n.attributes { a.subgraphs.forEach(visit) }
+            }
+        }
+        ([model.graph] + model.subgraphs).forEach(visit)
+        return out
+    }
+
     public func run(_ model: inout Model) throws(PassError) -> Bool {
+        var opsets: [String: Int] = [:]
+        for o in model.opsetImports {
+            let d = o.domain ?? ""
+            opsets[d == "ai.onnx" ? "" : d] = Int(o.version ?? 1)
+        }
+        var names = UniqueNames(taken: model.graph.namesInAllScopes)
         var changed = false
-        try Self.rewrite(&model.graph, changed: &changed)
+        try Self.rewrite(&model.graph, opsets: opsets, outer: nil, names: &names, changed: &changed)
         return changed
     }
 
-    static func rewrite(_ graph: inout Graph, changed: inout Bool) throws(PassError) {
-        var nodes: [Node] = []
+    /// Rewrites the contrib ops of `graph` and of its subgraphs (`outer`: the enclosing graph's context).
+    static func rewrite(_ graph: inout Graph, opsets: [String: Int], outer: DecompositionContext?,
+                        names: inout UniqueNames, changed: inout Bool) throws(PassError) {
+        guard containsRewritable(graph) else { return }
+        let table = rewrites
+        var c = DecompositionContext(graph: graph, opsets: opsets, outerConstants: outer?.constants ?? [:],
+                                     outerTypes: outer?.types ?? [:], outerRanks: outer?.ranks ?? [:], names: names)
         for var node in graph.nodes {
-            try node.updateSubgraphs { (sub, _, _) throws(PassError) in try rewrite(&sub, changed: &changed) }
-            guard node.normalizedDomain == "com.microsoft", node.opType == "FusedConv" else {
-                nodes.append(node)
+            if node.attributes.contains(where: { !$0.subgraphs.isEmpty }) {
+                let scope = c  // a copy only for nodes with subgraphs: later writes to `c` would copy its tables
+                try node.updateSubgraphs { (sub, _, _) throws(PassError) in
+                    try rewrite(&sub, opsets: opsets, outer: scope, names: &c.names, changed: &changed)
+                }
+            }
+            guard node.normalizedDomain == "com.microsoft", let rewrite = table[node.opType] else {
+                c.nodes.append(node)
                 continue
             }
-            nodes += try fusedConv(node)
+            c.node = node
+            try rewrite(&c)
             changed = true
         }
-        graph.nodes = nodes
+        graph.nodes = c.nodes
+        graph.initializers += c.initializers
+        names = c.names
+    }
+
+    /// Whether `graph` or one of its subgraphs has a node this pass rewrites.
+    static func containsRewritable(_ graph: Graph) -> Bool {
+        let table = rewrites
+        return graph.nodes.contains { n in
+            (n.normalizedDomain == "com.microsoft" && table[n.opType] != nil)
+                || n.attributes.contains { $0.subgraphs.contains(where: containsRewritable) }
+        }
     }
 
     /// Conv (+ Z) + activation, keeping the node's output name on the last op.

@@ -5,7 +5,9 @@
    tool; onnxruntime loads modelconv's file and its outputs on the reference inputs match the stored
    onnxruntime outputs of the source (float32 tier; float16 tier for float16 models; 1 quantization
    step for QDQ outputs, as the corpus's own alternate runs differ).
-2. Every corpus .ort and every .ort made by onnxruntime's tool converts back to .onnx that passes
+2. Every corpus .ort, every .ort made by onnxruntime's tool (at 'basic' and at its default level, whose
+   contrib ops -- FusedConv, QLinearConv, QGemm, NhwcMaxPool, ... -- modelconv rewrites into standard
+   ops and QDQ groups) and every .ort modelconv made in step 1 converts back to .onnx that passes
    onnx.checker (full) and matches the same reference outputs in onnxruntime.
 3. Every corpus TFLite model converts to .ort and onnxruntime runs it matching LiteRT's outputs
    (float32 tier against the reference kernels; integer outputs within 1 step of the reference kernels'
@@ -86,8 +88,7 @@ def main():
             worst, ok, note = fn()
         except Exception as e:  # noqa: BLE001
             worst, ok, note = float("nan"), False, str(e).strip().splitlines()[-1][-200:]
-        known = not ok and kind == "ort -> onnx" and "com.microsoft::QLinear" in note
-        rows.append((kind, mid, "PASS" if ok else ("KNOWN" if known else "FAIL"), f"{worst:.3g}", note))
+        rows.append((kind, mid, "PASS" if ok else "FAIL", f"{worst:.3g}", note))
 
     def convert(src, dst, refs_path):
         r = subprocess.run([args.modelconv, "convert", str(src), str(dst), "--inputs", str(refs_path)],
@@ -101,28 +102,34 @@ def main():
         ort_tool_dir.mkdir()
         ort_all_dir = tmp / "ort_tool_all"
         ort_all_dir.mkdir()
+        modelconv_dir = tmp / "modelconv_ort"
+        modelconv_dir.mkdir()
         for src in sorted((corpus / "models" / "onnx").glob("*.onnx")):
             mid = src.stem
             refs = np.load(corpus / "refs" / f"{mid}.npz")
 
             def onnx_to_ort(src=src, mid=mid, refs=refs):
-                dst = tmp / f"{mid}.ort"
+                dst = modelconv_dir / f"{mid}.ort"
                 convert(src, dst, corpus / "refs" / f"{mid}.npz")
                 w, ok = judge(run(dst, refs), refs, mid)
                 return w, ok, ""
             record("onnx -> ort", mid, onnx_to_ort)
             (ort_tool_dir / src.name).write_bytes(src.read_bytes())
             (ort_all_dir / src.name).write_bytes(src.read_bytes())
-        # The corpus's .ort files were made at the 'basic' level; higher levels add contrib ops
-        # (com.microsoft::FusedConv, …) that modelconv does not decompose yet.
+        # The corpus's .ort files were made at the 'basic' level, which adds no contrib ops.
         env = dict(os.environ, ORT_CONVERT_ONNX_MODELS_TO_ORT_OPTIMIZATION_LEVEL="basic")
         subprocess.run([sys.executable, "-m", "onnxruntime.tools.convert_onnx_models_to_ort", str(ort_tool_dir),
                         "--optimization_style", "Fixed"], capture_output=True, text=True, env=env)
-        # The tool's default level ('all') adds contrib ops: FusedConv is decomposed; the QLinear* family
-        # of QDQ models is not yet (listed as KNOWN below, not counted as passed).
+        # The tool's default level ('all') adds contrib ops (FusedConv; the QLinear* family and NhwcMaxPool in
+        # QDQ models), which modelconv rewrites into standard ops.
         subprocess.run([sys.executable, "-m", "onnxruntime.tools.convert_onnx_models_to_ort", str(ort_all_dir),
                         "--optimization_style", "Fixed"], capture_output=True, text=True)
-        made = sorted(ort_tool_dir.glob("*.ort")) + sorted(ort_all_dir.glob("*.ort"))
+        made = sorted(ort_tool_dir.glob("*.ort")) + sorted(ort_all_dir.glob("*.ort")) + sorted(modelconv_dir.glob("*.ort"))
+        # Every model must take part at both levels: a model the tool could not convert is a failed row.
+        for d, level in ((ort_tool_dir, "basic"), (ort_all_dir, "all")):
+            for src in sorted(d.glob("*.onnx")):
+                if not any((d / name).exists() for name in (f"{src.stem}.ort", f"{src.stem}.{level}.ort")):
+                    rows.append(("ort -> onnx", src.stem, "FAIL", "nan", f"onnxruntime's tool made no .ort at level '{level}'"))
         for src in sorted((corpus / "models" / "ort").glob("*.ort")) + made:
             mid = src.stem
             ref_id = mid if (corpus / "refs" / f"{mid}.npz").exists() else mid.split(".")[0]
@@ -140,7 +147,8 @@ def main():
                     from onnx import numpy_helper
                     extra = {t.name: numpy_helper.to_array(t) for t in onnx.load(str(source)).graph.initializer}
                 w, ok = judge(run(dst, refs, extra), refs, ref_id)
-                note = {ort_tool_dir: "onnxruntime's tool, basic", ort_all_dir: "onnxruntime's tool, all"}.get(src.parent, "")
+                note = {ort_tool_dir: "onnxruntime's tool, basic", ort_all_dir: "onnxruntime's tool, all",
+                        modelconv_dir: "modelconv"}.get(src.parent, "")
                 return w, ok, note
             record("ort -> onnx", mid, ort_to_onnx)
         for src in sorted((corpus / "models" / "tflite").glob("*.tflite")):
@@ -159,11 +167,8 @@ def main():
     for r in rows:
         print(f"{r[0]:13} | {r[1].ljust(w)} | {r[2]}   | {r[3]:>9} | {r[4]}")
     passed = sum(r[2] == "PASS" for r in rows)
-    known = sum(r[2] == "KNOWN" for r in rows)
-    if known:
-        print(f"\n{known} known gaps (listed above as KNOWN, not counted as passed)")
-    print(f"\n{passed} passed, {len(rows) - passed - known} failed")
-    return 0 if passed + known == len(rows) else 1
+    print(f"\n{passed} passed, {len(rows) - passed} failed")
+    return 0 if passed == len(rows) else 1
 
 
 if __name__ == "__main__":
