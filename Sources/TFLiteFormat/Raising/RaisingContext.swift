@@ -96,6 +96,12 @@ final class RaisingContext {
         return values[name] ?? q.value
     }
 
+    /// The element type of source value `name` as the raising holds it (dequantized values are
+    /// float32), without emitting anything; nil when unknown.
+    func elementType(of name: String) -> DataType? {
+        values[name]?.type ?? (dequantized[name] != nil ? .float : nil)
+    }
+
     /// Removes the binding of a source value (a temporary quantized view ends).
     func unbind(_ name: String) { values[name] = nil }
 

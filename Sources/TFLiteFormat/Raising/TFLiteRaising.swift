@@ -45,6 +45,9 @@ public struct TFLiteRaising: GraphPass {
             guard node.normalizedDomain.isEmpty, let raising = TFLiteRaisings.table[node.opType] else {
                 throw ctx.unsupported(Self.reason(for: node))
             }
+            if let reason = TFLiteRaisings.blocker(node, inputType: ctx.elementType(of: node.inputs.first ?? "")) {
+                throw ctx.unsupported(reason)
+            }
             if node.inputs.contains(where: { ctx.dequantized[$0] != nil }) { ctx.floatIslands[node.opType, default: 0] += 1 }
             try raising(ctx, node)
         }
@@ -196,9 +199,7 @@ public struct TFLiteRaising: GraphPass {
 
     /// The ONNX ops this pass raises, sorted, with their constraints.
     public static var supportedOps: [String] {
-        TFLiteRaisings.table.keys.sorted().map { op in
-            TFLiteRaisings.constraints[op].map { "\(op) — \($0)" } ?? op
-        } + ["Constant, Shape and any op whose inputs are all constant — folded at conversion time"]
+        TFLiteRaisings.table.keys.sorted().map(TFLiteRaisings.summary) + ["Constant, Shape and any op whose inputs are all constant — folded at conversion time"]
     }
 
     /// Every node the pass cannot raise, with the reason (checked before any work is done).
@@ -207,6 +208,19 @@ public struct TFLiteRaising: GraphPass {
         // Shape outputs, and the outputs of nodes whose inputs are all known (folded).
         var known = Set(model.graph.initializers.compactMap(\.name))
         var out: [(node: String, op: String, reason: String)] = []
+        // Declared element types (graph inputs, value infos, initializers) for the kernels' type limits.
+        var types: [String: DataType] = [:]
+        for v in model.graph.inputs + model.graph.valueInfos + model.graph.outputs {
+            if let t = v.type?.tensorType?.elementType { types[v.name] = t }
+        }
+        for t in model.graph.initializers { if let name = t.name { types[name] = t.dataType } }
+        for (values, role) in [(model.graph.inputs, "input"), (model.graph.outputs, "output")] {
+            for v in values where !known.contains(v.name) {
+                if let type = v.type, type.isContainer {
+                    out.append((v.name, "graph \(role)", "\(type) values have no TFLite equivalent (tensors only)"))
+                }
+            }
+        }
         for n in model.graph.nodes {
             let present = n.inputs.filter { !$0.isEmpty }
             let folds = n.normalizedDomain.isEmpty && (["Constant", "Shape"].contains(n.opType)
@@ -215,7 +229,12 @@ public struct TFLiteRaising: GraphPass {
                 known.formUnion(n.outputs)
                 continue
             }
-            if n.normalizedDomain.isEmpty, TFLiteRaisings.table[n.opType] != nil { continue }
+            if n.normalizedDomain.isEmpty, TFLiteRaisings.table[n.opType] != nil {
+                if let reason = TFLiteRaisings.blocker(n, inputType: n.inputs.first.flatMap { types[$0] }) {
+                    out.append((n.label, n.qualifiedOpType, reason))
+                }
+                continue
+            }
             out.append((n.label, n.qualifiedOpType, reason(for: n)))
         }
         return out
@@ -242,17 +261,6 @@ enum TFLiteRaisings {
         }
         return t
     }()
-
-    /// Limits of the raisings, shown by `modelconv ops --target tflite`.
-    static let constraints: [String: String] = [
-        "Conv": "2-D, float32, constant weights; groups become DEPTHWISE_CONV_2D or SPLIT + CONV_2D + CONCATENATION",
-        "MaxPool": "2-D; explicit pads equal to SAME, or padded with PADV2", "AveragePool": "2-D; pads equal to SAME or zero",
-        "Gemm": "constant B", "MatMul": "constant 2-D B → FULLY_CONNECTED, else BATCH_MATMUL",
-        "Softmax": "any axis (moved last by the layout)", "Reshape": "constant shape",
-        "Slice": "constant starts/ends/axes/steps", "Expand": "constant shape",
-        "QuantizeLinear": "int8/uint8 (uint8 becomes int8, zero point − 128), per-tensor for activations; fused into the int8 op before it",
-        "DequantizeLinear": "of constants (weights, per-channel) or of QuantizeLinear outputs; DEQUANTIZE only before float ops",
-    ]
 }
 
 extension Node {
@@ -275,5 +283,15 @@ extension Node {
     func stringAttribute(_ name: String) -> String? {
         if case .string(let v)? = attribute(name)?.value { return String(decoding: v, as: UTF8.self) }
         return nil
+    }
+}
+
+extension ValueType {
+    /// A sequence, map, optional, sparse or opaque value: nothing a TFLite tensor can hold.
+    var isContainer: Bool {
+        switch kind {
+        case .tensor, .unspecified: return false
+        case .sparseTensor, .sequence, .map, .optional, .opaque: return true
+        }
     }
 }
