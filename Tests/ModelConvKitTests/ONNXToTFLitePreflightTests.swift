@@ -54,4 +54,10 @@ struct ONNXToTFLitePreflightTests {
         let (castError, _, castBlockers) = try convert(Self.single(cast, .float, output: .string))
         #expect(castError?.exitCode == 2 && castBlockers.first?.contains("Cast to string") == true)
     }
+
+    @Test("a graph output that folds to a constant (Shape) is written and validates")
+    func constantOutput() throws {
+        let (error, written, blockers) = try convert(Self.single(Node(opType: "Shape", inputs: ["x"], outputs: ["y"]), .float, output: .int64, outputDims: [2]))
+        #expect(error == nil && written && blockers.isEmpty)
+    }
 }

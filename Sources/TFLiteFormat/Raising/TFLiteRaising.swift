@@ -115,12 +115,24 @@ public struct TFLiteRaising: GraphPass {
             ctx.current = Node(name: o.name, opType: "output", inputs: [o.name], outputs: [o.name])
             var v = try ctx.value(o.name)
             let perm = nhwcIO && v.rank == 4 ? Layout.channelsLast(4) : Layout.identity(v.rank)
-            if o.type?.tensorType?.elementType == .float16, v.type == .float {
+            let declared = o.type?.tensorType?.elementType
+            if declared == .float16, v.type == .float {
                 // float32 compute, float16 output as declared.
                 let source = try ctx.stored(v, perm: perm)
                 let half = ctx.temporary("float16", Layout.stored(v.shape, perm), .float16)
                 ctx.emit("CAST", [source], [half])
                 v = RaisedValue(name: half, shape: v.shape, type: .float16, perm: perm)
+            }
+            var quantization = v.type == .int8 ? ctx.quantization[o.name] : nil
+            if let p = quantization, declared == .uint8 {
+                // A uint8 QuantizeLinear output as declared: requantize (same scale, zero point + 128).
+                let wide = QuantParams(scales: p.scales, zeroPoints: p.zeroPoints.map { $0 + 128 }, axis: p.axis)
+                let source = try ctx.stored(v, perm: perm)
+                let u = ctx.temporary("uint8", Layout.stored(v.shape, perm), .uint8)
+                ctx.setQuantization(u, wide)
+                ctx.emit("QUANTIZE", [source], [u])
+                v = RaisedValue(name: u, shape: v.shape, type: .uint8, perm: perm)
+                quantization = wide
             }
             if v.constant == nil, v.perm == perm, v.name != o.name, !inputNames.contains(v.name),
                let index = ctx.producer[v.name], !g.outputs.contains(where: { $0.name != o.name && ctx.values[$0.name]?.name == v.name }) {
@@ -128,7 +140,8 @@ public struct TFLiteRaising: GraphPass {
                 ctx.nodes[index].outputs = ctx.nodes[index].outputs.map { $0 == v.name ? o.name : $0 }
                 for i in ctx.nodes.indices { ctx.nodes[i].inputs = ctx.nodes[i].inputs.map { $0 == v.name ? o.name : $0 } }
                 for i in ctx.valueInfos.indices where ctx.valueInfos[i].name == v.name { ctx.valueInfos[i].name = o.name }
-            } else if v.name != o.name || v.perm != perm {
+            } else if v.constant != nil || v.name != o.name || v.perm != perm {
+                // A constant output (Shape, Constant, a folded subgraph) is written by a RESHAPE of the constant.
                 let source = try ctx.materialized(v)
                 var view = v
                 view.name = source
@@ -141,7 +154,8 @@ public struct TFLiteRaising: GraphPass {
                 ctx.declare(o.name, Layout.stored(v.shape, perm), v.type)
             }
             let dims = Layout.stored(v.shape, perm)
-            outputs.append(ValueInfo(name: o.name, type: ValueType(.tensor(TensorType(elementType: v.type, shape: dims.map { .fixed($0) })))))
+            outputs.append(ValueInfo(name: o.name, type: ValueType(.tensor(TensorType(elementType: v.type, shape: dims.map { .fixed($0) }))),
+                                     quantization: quantization))
         }
         return outputs
     }
