@@ -52,6 +52,7 @@ public struct TFLiteRaising: GraphPass {
             try raising(ctx, node)
         }
         let outputs = try finishOutputs(g, ctx)
+        for i in inputs.indices { inputs[i].quantization = ctx.inputQuantization[inputs[i].name] }
         var out = Graph(name: g.name ?? "main", inputs: inputs, outputs: outputs, valueInfos: ctx.valueInfos,
                         initializers: ctx.initializers, nodes: ctx.nodes)
         Self.dropUnused(&out)
