@@ -225,6 +225,8 @@ enum QuantRaisings {
             if node.opType == "Gemm" {
                 let transB = (node.intAttribute("transB") ?? 0) != 0
                 guard (node.intAttribute("transA") ?? 0) == 0, (node.floatAttribute("alpha") ?? 1) == 1 else { return false }
+                // Only a per-column C is the int32 bias; a [M, N] C would be a float ADD inside the int8 group.
+                if node.inputs.count > 2, let c = ctx.values[node.inputs[2]], c.shape.drop(while: { $0 == 1 }).count > 1 { return false }
                 if w.isPerAxis && w.axis != (transB ? 0 : 1) { return false }
             } else if w.isPerAxis && w.axis != 0 {
                 return false
