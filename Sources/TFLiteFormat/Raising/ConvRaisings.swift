@@ -27,6 +27,8 @@ enum ConvRaisings {
         var padding: Int64
         /// Pads still to apply with a PAD op before a VALID window (nil when none).
         var explicit: [Int64]?
+        /// ceil_mode grew the end padding past the node's pads (for the last window).
+        var extended = false
     }
 
     /// The window of a 2-D Conv/pool node over spatial dims `spatial`.
@@ -55,6 +57,7 @@ enum ConvRaisings {
             let span = spatial[i] + pads[i] + pads[i + 2] - effective[i]
             return (ceil ? (span + strides[i] - 1) / strides[i] : span / strides[i]) + 1
         }
+        let declared = pads
         if ceil {
             // ONNX drops a last window that would start in the end padding.
             for i in 0..<2 where (output[i] - 1) * strides[i] >= spatial[i] + pads[i] { output[i] -= 1 }
@@ -62,11 +65,13 @@ enum ConvRaisings {
             for i in 0..<2 { pads[i + 2] = max(pads[i + 2], (output[i] - 1) * strides[i] + effective[i] - spatial[i] - pads[i]) }
         }
         guard output.allSatisfy({ $0 > 0 }) else { throw ctx.invalid("window larger than its padded input") }
-        if pads == [same[0].0, same[1].0, same[0].1, same[1].1] {
-            return Window(kernel: kernel, strides: strides, dilations: dilations, pads: pads, output: output, padding: 0, explicit: nil)
+        var win = Window(kernel: kernel, strides: strides, dilations: dilations, pads: pads, output: output, padding: 0, explicit: nil)
+        win.extended = pads != declared
+        if pads != [same[0].0, same[1].0, same[0].1, same[1].1] {
+            win.padding = 1
+            win.explicit = pads.allSatisfy { $0 == 0 } ? nil : pads
         }
-        return Window(kernel: kernel, strides: strides, dilations: dilations, pads: pads, output: output, padding: 1,
-                      explicit: pads.allSatisfy { $0 == 0 } ? nil : pads)
+        return win
     }
 
     /// Pads an NHWC tensor with PAD (zeros) or PADV2 (`value`).
@@ -162,17 +167,23 @@ enum ConvRaisings {
         guard x.rank == 4, x.type == .float else { throw ctx.unsupported("only 2-D float32 pooling is supported") }
         guard let kernel = node.intsAttribute("kernel_shape") else { throw ctx.invalid("kernel_shape is missing") }
         if (node.intsAttribute("dilations") ?? [1, 1]) != [1, 1] { throw ctx.unsupported("dilated pooling is not supported") }
-        let win = try window(ctx, node, spatial: Array(x.shape[2...]), kernel: kernel)
+        var win = try window(ctx, node, spatial: Array(x.shape[2...]), kernel: kernel)
+        let includePad = op == "AVERAGE_POOL_2D" && (node.intAttribute("count_include_pad") ?? 0) != 0
+        if includePad, win.pads.contains(where: { $0 != 0 }) {
+            // TFLite's SAME average leaves the padding out: pad with zeros and average VALID windows instead.
+            guard !win.extended else {
+                throw ctx.unsupported("AveragePool with count_include_pad=1 and a ceil_mode window past the padding is not supported")
+            }
+            (win.padding, win.explicit) = (1, win.pads)
+        }
         var input = try ctx.channelsLast(x)
         var inDims = Layout.stored(x.shape, Layout.channelsLast(4))
         var correction: [Float]? = nil
         if let p = win.explicit {
-            if op == "AVERAGE_POOL_2D" && (node.intAttribute("count_include_pad") ?? 0) == 0 {
+            if op == "AVERAGE_POOL_2D" && !includePad {
                 correction = padCorrection(spatial: Array(x.shape[2...]), win: win)
             }
             (input, inDims) = pad(ctx, input, dims: inDims, pads: p, value: op == "MAX_POOL_2D" ? -Float.greatestFiniteMagnitude : nil)
-        } else if op == "AVERAGE_POOL_2D", win.padding == 0, win.pads.contains(where: { $0 != 0 }), (node.intAttribute("count_include_pad") ?? 0) != 0 {
-            throw ctx.unsupported("AveragePool with count_include_pad=1 and padding is not supported")
         }
         let shape = [x.shape[0], x.shape[1], win.output[0], win.output[1]]
         let y: String, pooled: String
