@@ -5,7 +5,7 @@ import Passes
 enum ShapeRaisings {
     static let table: [String: Raising] = [
         "Reshape": reshape, "Flatten": flatten, "Squeeze": squeeze, "Unsqueeze": unsqueeze,
-        "Transpose": transpose, "Concat": concat, "Identity": identity, "Dropout": identity,
+        "Transpose": transpose, "Concat": concat, "Identity": identity, "Dropout": dropout,
         "ReduceMean": reduce("MEAN"), "ReduceSum": reduce("SUM"), "ReduceMax": reduce("REDUCE_MAX"),
         "ReduceMin": reduce("REDUCE_MIN"), "ArgMax": argMax,
     ]
@@ -88,8 +88,27 @@ enum ShapeRaisings {
 
     static let identity: Raising = { ctx, node throws(PassError) in
         ctx.alias(node.outputs[0], to: try ctx.required(0))
-        if node.outputs.count > 1, !node.outputs[1].isEmpty, ctx.consumers[node.outputs[1]] != nil || ctx.outputNames.contains(node.outputs[1]) {
-            throw ctx.unsupported("Dropout's mask output is not supported")
+    }
+
+    /// Inference Dropout: the identity, with an all-true mask. Training mode drops at random, which
+    /// converts only when the ratio is a constant 0 (then it is the identity too).
+    static let dropout: Raising = { ctx, node throws(PassError) in
+        let x = try ctx.required(0)
+        if let mode = try ctx.input(2) {
+            guard let t = mode.constant, let flags = ConstantData.ints(t), flags.count == 1 else {
+                throw ctx.unsupported("Dropout's training_mode must be a constant (training mode drops at random)")
+            }
+            if flags[0] != 0 {
+                guard let r = try ctx.input(1), let rt = r.constant, ConstantData.floats(rt) == [0] else {
+                    throw ctx.unsupported("Dropout in training mode drops at random; it converts only with a constant ratio of 0")
+                }
+            }
+        }
+        ctx.alias(node.outputs[0], to: x)
+        if node.outputs.count > 1, !node.outputs[1].isEmpty {
+            let count = Int(x.shape.reduce(1, *))
+            let ones = [UInt8](repeating: 1, count: count).withUnsafeBytes { ByteView(copying: $0) }
+            ctx.bindConstant(node.outputs[1], Tensor(name: nil, dataType: .bool, dims: x.shape, contents: .bytes(ones)))
         }
     }
 
