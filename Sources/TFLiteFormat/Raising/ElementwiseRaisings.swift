@@ -78,13 +78,18 @@ enum ElementwiseRaisings {
 
     // MARK: Activations
 
+    /// Clip with constant float32 bounds: a fused RELU, RELU6 or RELU_N1_TO_1 when the bounds fit,
+    /// else MAXIMUM/MINIMUM with the bounds; other bounds (integer, computed) go to `clipWithTensors`.
     static let clip: Raising = { ctx, node throws(PassError) in
         let x = try ctx.required(0)
         var low = node.floatAttribute("min") ?? -Float.greatestFiniteMagnitude
         var high = node.floatAttribute("max") ?? Float.greatestFiniteMagnitude
         for (i, isLow) in [(1, true), (2, false)] {
             guard let v = try ctx.input(i) else { continue }
-            guard let t = v.constant, let f = ConstantData.floats(t), f.count == 1 else { throw ctx.unsupported("Clip bounds must be constant float32 scalars") }
+            guard x.type == .float, let t = v.constant, let f = ConstantData.floats(t), f.count == 1 else {
+                try clipWithTensors(ctx, node, x)
+                return
+            }
             if isLow { low = f[0] } else { high = f[0] }
         }
         let known: [Int64: (String, Float, Float)] = [1: ("RELU", 0, .greatestFiniteMagnitude), 2: ("RELU_N1_TO_1", -1, 1), 3: ("RELU6", 0, 6)]
@@ -103,6 +108,24 @@ enum ElementwiseRaisings {
             ctx.emit("MINIMUM", [acc, ctx.floats("max", [high], shape: [])], [out], options: "MaximumMinimumOptions")
         }
         if low <= -Float.greatestFiniteMagnitude && high >= Float.greatestFiniteMagnitude { ctx.alias(node.outputs[0], to: x) }
+    }
+
+    /// Clip as MAXIMUM with the min input, then MINIMUM with the max input (tensors of x's type, as ONNX requires).
+    static func clipWithTensors(_ ctx: RaisingContext, _ node: Node, _ x: RaisedValue) throws(PassError) {
+        var bounds: [(op: String, value: RaisedValue)] = []
+        for (i, op) in [(1, "MAXIMUM"), (2, "MINIMUM")] {
+            guard let v = try ctx.input(i) else { continue }
+            guard v.shape.reduce(1, *) == 1, v.rank <= max(x.rank, 1), v.type == x.type else { throw ctx.unsupported("Clip bounds must be single values of the input's type") }
+            bounds.append((op, v))
+        }
+        var acc = try ctx.materialized(x)
+        for (k, bound) in bounds.enumerated() {
+            let last = k == bounds.count - 1
+            let out = last ? ctx.define(node.outputs[0], shape: x.shape, type: x.type, perm: x.perm) : ctx.temporary("low", x.storedShape, x.type)
+            ctx.emit(bound.op, [acc, try ctx.materialized(bound.value)], [out], options: "MaximumMinimumOptions")
+            acc = out
+        }
+        if bounds.isEmpty { ctx.alias(node.outputs[0], to: x) }
     }
 
     /// max(0, min(1, alpha·x + beta)) as MUL → ADD (fused RELU) → MINIMUM.
