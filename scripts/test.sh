@@ -29,6 +29,7 @@ python3 Tests/interop/onnx_roundtrip.py --modelconv "$BIN" || status=1
 python3 Tests/interop/shape_inference_compare.py --modelconv "$BIN" || status=1
 python3 Tests/interop/tflite_roundtrip.py --modelconv "$BIN" || status=1
 python3 Tests/interop/tflite_to_onnx.py --modelconv "$BIN" || status=1
+python3 Tests/interop/onnx_node_tests_to_tflite.py --modelconv "$BIN" || status=1
 python3 Tests/interop/ort_convert.py --modelconv "$BIN" || status=1
 
 exit $status

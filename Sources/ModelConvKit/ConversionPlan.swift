@@ -69,7 +69,8 @@ struct ConversionPlan {
             }
             return applied
         } catch {
-            throw error.isUnsupported ? .unsupported("cannot convert: \(error)") : .input("cannot convert: \(error)")
+            // Passes run before the writer: an unsupported variant leaves no output file.
+            throw error.isUnsupported ? .unsupported("cannot convert, nothing was written: \(error)") : .input("cannot convert: \(error)")
         }
     }
 }

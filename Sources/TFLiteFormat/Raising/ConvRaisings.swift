@@ -27,6 +27,8 @@ enum ConvRaisings {
         var padding: Int64
         /// Pads still to apply with a PAD op before a VALID window (nil when none).
         var explicit: [Int64]?
+        /// ceil_mode grew the end padding past the node's pads (for the last window).
+        var extended = false
     }
 
     /// The window of a 2-D Conv/pool node over spatial dims `spatial`.
@@ -55,6 +57,7 @@ enum ConvRaisings {
             let span = spatial[i] + pads[i] + pads[i + 2] - effective[i]
             return (ceil ? (span + strides[i] - 1) / strides[i] : span / strides[i]) + 1
         }
+        let declared = pads
         if ceil {
             // ONNX drops a last window that would start in the end padding.
             for i in 0..<2 where (output[i] - 1) * strides[i] >= spatial[i] + pads[i] { output[i] -= 1 }
@@ -62,11 +65,13 @@ enum ConvRaisings {
             for i in 0..<2 { pads[i + 2] = max(pads[i + 2], (output[i] - 1) * strides[i] + effective[i] - spatial[i] - pads[i]) }
         }
         guard output.allSatisfy({ $0 > 0 }) else { throw ctx.invalid("window larger than its padded input") }
-        if pads == [same[0].0, same[1].0, same[0].1, same[1].1] {
-            return Window(kernel: kernel, strides: strides, dilations: dilations, pads: pads, output: output, padding: 0, explicit: nil)
+        var win = Window(kernel: kernel, strides: strides, dilations: dilations, pads: pads, output: output, padding: 0, explicit: nil)
+        win.extended = pads != declared
+        if pads != [same[0].0, same[1].0, same[0].1, same[1].1] {
+            win.padding = 1
+            win.explicit = pads.allSatisfy { $0 == 0 } ? nil : pads
         }
-        return Window(kernel: kernel, strides: strides, dilations: dilations, pads: pads, output: output, padding: 1,
-                      explicit: pads.allSatisfy { $0 == 0 } ? nil : pads)
+        return win
     }
 
     /// Pads an NHWC tensor with PAD (zeros) or PADV2 (`value`).
@@ -162,17 +167,23 @@ enum ConvRaisings {
         guard x.rank == 4, x.type == .float else { throw ctx.unsupported("only 2-D float32 pooling is supported") }
         guard let kernel = node.intsAttribute("kernel_shape") else { throw ctx.invalid("kernel_shape is missing") }
         if (node.intsAttribute("dilations") ?? [1, 1]) != [1, 1] { throw ctx.unsupported("dilated pooling is not supported") }
-        let win = try window(ctx, node, spatial: Array(x.shape[2...]), kernel: kernel)
+        var win = try window(ctx, node, spatial: Array(x.shape[2...]), kernel: kernel)
+        let includePad = op == "AVERAGE_POOL_2D" && (node.intAttribute("count_include_pad") ?? 0) != 0
+        if includePad, win.pads.contains(where: { $0 != 0 }) {
+            // TFLite's SAME average leaves the padding out: pad with zeros and average VALID windows instead.
+            guard !win.extended else {
+                throw ctx.unsupported("AveragePool with count_include_pad=1 and a ceil_mode window past the padding is not supported")
+            }
+            (win.padding, win.explicit) = (1, win.pads)
+        }
         var input = try ctx.channelsLast(x)
         var inDims = Layout.stored(x.shape, Layout.channelsLast(4))
         var correction: [Float]? = nil
         if let p = win.explicit {
-            if op == "AVERAGE_POOL_2D" && (node.intAttribute("count_include_pad") ?? 0) == 0 {
+            if op == "AVERAGE_POOL_2D" && !includePad {
                 correction = padCorrection(spatial: Array(x.shape[2...]), win: win)
             }
             (input, inDims) = pad(ctx, input, dims: inDims, pads: p, value: op == "MAX_POOL_2D" ? -Float.greatestFiniteMagnitude : nil)
-        } else if op == "AVERAGE_POOL_2D", win.padding == 0, win.pads.contains(where: { $0 != 0 }), (node.intAttribute("count_include_pad") ?? 0) != 0 {
-            throw ctx.unsupported("AveragePool with count_include_pad=1 and padding is not supported")
         }
         let shape = [x.shape[0], x.shape[1], win.output[0], win.output[1]]
         let y: String, pooled: String
@@ -220,31 +231,54 @@ enum ConvRaisings {
 
     // MARK: Matrix products
 
+    /// Gemm → FULLY_CONNECTED with constant B (alpha folded in); transA reads A through a TRANSPOSE.
+    /// C is the bias when it is per column (times beta), else an ADD after the product.
     static let gemm: Raising = { ctx, node throws(PassError) in
-        let a = try ctx.required(0), b = try ctx.required(1)
+        var a = try ctx.required(0)
+        let b = try ctx.required(1)
         guard a.rank == 2, b.rank == 2, a.type == .float else { throw ctx.unsupported("Gemm needs 2-D float32 operands") }
-        guard (node.intAttribute("transA") ?? 0) == 0 else { throw ctx.unsupported("Gemm with transA is not supported") }
-        guard var weights = b.constant, let alpha = Optional(node.floatAttribute("alpha") ?? 1) else {
-            throw ctx.unsupported("Gemm needs a constant B")
+        guard var weights = b.constant else { throw ctx.unsupported("Gemm needs a constant B") }
+        if (node.intAttribute("transA") ?? 0) != 0 {
+            if let c = a.constant {
+                guard let t = ConstantData.transpose(c, [1, 0]) else { throw ctx.invalid("cannot transpose A") }
+                a = RaisedValue(name: a.name + "@T", shape: t.dims, type: a.type, perm: [0, 1], constant: t)
+            } else {
+                // Aᵀ as a relabeling of A's stored axes, like Transpose.
+                a = RaisedValue(name: a.name, shape: [a.shape[1], a.shape[0]], type: a.type, perm: a.perm.map { 1 - $0 })
+            }
         }
+        let alpha = node.floatAttribute("alpha") ?? 1, beta = node.floatAttribute("beta") ?? 1
         if (node.intAttribute("transB") ?? 0) == 0 {
             guard let t = ConstantData.transpose(weights, [1, 0]) else { throw ctx.invalid("cannot transpose B") }
             weights = t
         }
-        let n = weights.dims[0]
+        let (m, n) = (a.shape[0], weights.dims[0])
+        guard weights.dims[1] == a.shape[1] else { throw ctx.invalid("A \(a.shape) and B \(b.shape) do not multiply") }
         if alpha != 1, let w = ConstantData.floats(weights) { weights = ConstantData.floatTensor(w.map { $0 * alpha }, dims: weights.dims) }
         var bias = [Float](repeating: 0, count: Int(n))
+        var addend: RaisedValue? = nil
         if let c = try ctx.input(2) {
-            let beta = node.floatAttribute("beta") ?? 1
-            guard let t = c.constant, let values = ConstantData.floats(t), values.count == Int(n) || values.count == 1 else {
-                throw ctx.unsupported("Gemm needs a constant C of N elements")
+            let core = Array(c.shape.drop { $0 == 1 })  // without leading 1s: [] or [N] is one value per column
+            let perColumn = core.isEmpty || core == [n]
+            if let t = c.constant, let values = ConstantData.floats(t), perColumn {
+                bias = values.count == 1 ? bias.map { _ in values[0] * beta } : values.map { $0 * beta }
+            } else if let t = c.constant, let values = ConstantData.floats(t), Layout.broadcast([m, n], c.shape) == [m, n] {
+                addend = RaisedValue(name: c.name + "@beta", shape: c.shape, type: .float, perm: Layout.identity(c.rank),
+                                     constant: ConstantData.floatTensor(values.map { $0 * beta }, dims: t.dims))
+            } else {
+                throw ctx.unsupported("Gemm needs a constant float32 C that broadcasts to [M, N]")
             }
-            bias = values.count == 1 ? bias.map { _ in values[0] * beta } : values.map { $0 * beta }
         }
         let input = try ctx.plain(a)
-        let y = ctx.define(node.outputs[0], shape: [a.shape[0], n], type: .float, perm: [0, 1])
-        ctx.emit("FULLY_CONNECTED", [input, ctx.constant("weights", weights), ctx.floats("bias", bias)], [y],
+        let product = addend == nil ? ctx.define(node.outputs[0], shape: [m, n], type: .float, perm: [0, 1])
+                                    : ctx.temporary("product", [m, n], .float)
+        ctx.emit("FULLY_CONNECTED", [input, ctx.constant("weights", weights), ctx.floats("bias", bias)], [product],
                  options: "FullyConnectedOptions", ["fused_activation_function": .int(0), "weights_format": .int(0), "keep_num_dims": .int(0)])
+        if let addend {
+            let y = ctx.define(node.outputs[0], shape: [m, n], type: .float, perm: [0, 1])
+            ctx.emit("ADD", [product, try ctx.broadcastConstant(addend, rank: 2, perm: [0, 1])], [y], options: "AddOptions",
+                     ["fused_activation_function": .int(0)])
+        }
     }
 
     static let matMul: Raising = { ctx, node throws(PassError) in

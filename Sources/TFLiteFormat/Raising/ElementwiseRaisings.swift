@@ -7,7 +7,7 @@ enum ElementwiseRaisings {
         "Add": binary("ADD", "AddOptions"), "Sub": binary("SUB", "SubOptions"), "Mul": binary("MUL", "MulOptions"),
         "Div": binary("DIV", "DivOptions"), "Sum": binary("ADD", "AddOptions"),
         "Max": binary("MAXIMUM", "MaximumMinimumOptions"), "Min": binary("MINIMUM", "MaximumMinimumOptions"),
-        "Pow": binary("POW", "PowOptions"), "Equal": binary("EQUAL", "EqualOptions", result: .bool),
+        "Pow": pow, "Equal": binary("EQUAL", "EqualOptions", result: .bool),
         "Greater": binary("GREATER", "GreaterOptions", result: .bool), "Less": binary("LESS", "LessOptions", result: .bool),
         "Relu": activation(1, "RELU"), "Sigmoid": unary("LOGISTIC"), "Tanh": unary("TANH"), "Exp": unary("EXP", "ExpOptions"),
         "Sqrt": unary("SQRT"), "Log": unary("LOG"), "Abs": unary("ABS", "AbsOptions"), "Neg": unary("NEG", "NegOptions"),
@@ -23,33 +23,64 @@ enum ElementwiseRaisings {
         { ctx, node throws(PassError) in
             var operands: [RaisedValue] = []
             for i in node.inputs.indices { operands.append(try ctx.required(i)) }
-            guard let first = operands.first else { throw ctx.invalid("no inputs") }
-            var shape = first.shape
-            for v in operands.dropFirst() {
-                guard let s = Layout.broadcast(shape, v.shape) else { throw ctx.invalid("shapes \(shape) and \(v.shape) do not broadcast") }
-                shape = s
-            }
-            // The layout of the first full-rank computed operand; lower-rank computed operands force the plain layout.
-            let computed = operands.filter { $0.constant == nil }
-            var perm = computed.first { $0.rank == shape.count }?.perm ?? Layout.identity(shape.count)
-            if computed.contains(where: { $0.rank != shape.count }) { perm = Layout.identity(shape.count) }
-            func tensor(_ v: RaisedValue) throws(PassError) -> String {
-                if v.constant != nil { return try ctx.broadcastConstant(v, rank: shape.count, perm: perm) }
-                return v.rank == shape.count ? try ctx.stored(v, perm: perm) : try ctx.materialized(v)
-            }
-            let fields: [String: Attribute.Value] = ["AddOptions", "SubOptions", "MulOptions", "DivOptions"].contains(options)
-                ? ["fused_activation_function": .int(0)] : [:]
-            let type = result ?? first.type
-            var acc = try tensor(first)
-            for (k, v) in operands.dropFirst().enumerated() {
-                let last = k == operands.count - 2
-                let out = last ? ctx.define(node.outputs[0], shape: shape, type: type, perm: perm)
-                               : ctx.temporary("partial", Layout.stored(shape, perm), type)
-                ctx.emit(op, [acc, try tensor(v)], [out], options: options, fields)
-                acc = out
-            }
-            if operands.count == 1 { ctx.alias(node.outputs[0], to: first) }
+            try emitBinary(ctx, node, op, options, operands, result: result)
         }
+    }
+
+    /// Emits `op` over `operands` (folded pairwise) into the node's output, broadcasting like ONNX.
+    static func emitBinary(_ ctx: RaisingContext, _ node: Node, _ op: String, _ options: String, _ operands: [RaisedValue],
+                           result: DataType? = nil) throws(PassError) {
+        guard let first = operands.first else { throw ctx.invalid("no inputs") }
+        var shape = first.shape
+        for v in operands.dropFirst() {
+            guard let s = Layout.broadcast(shape, v.shape) else { throw ctx.invalid("shapes \(shape) and \(v.shape) do not broadcast") }
+            shape = s
+        }
+        // The layout of the first full-rank computed operand; lower-rank computed operands force the plain layout.
+        let computed = operands.filter { $0.constant == nil }
+        var perm = computed.first { $0.rank == shape.count }?.perm ?? Layout.identity(shape.count)
+        if computed.contains(where: { $0.rank != shape.count }) { perm = Layout.identity(shape.count) }
+        func tensor(_ v: RaisedValue) throws(PassError) -> String {
+            if v.constant != nil { return try ctx.broadcastConstant(v, rank: shape.count, perm: perm) }
+            return v.rank == shape.count ? try ctx.stored(v, perm: perm) : try ctx.materialized(v)
+        }
+        let fields: [String: Attribute.Value] = ["AddOptions", "SubOptions", "MulOptions", "DivOptions"].contains(options)
+            ? ["fused_activation_function": .int(0)] : [:]
+        let type = result ?? first.type
+        var acc = try tensor(first)
+        for (k, v) in operands.dropFirst().enumerated() {
+            let last = k == operands.count - 2
+            let out = last ? ctx.define(node.outputs[0], shape: shape, type: type, perm: perm)
+                           : ctx.temporary("partial", Layout.stored(shape, perm), type)
+            ctx.emit(op, [acc, try tensor(v)], [out], options: options, fields)
+            acc = out
+        }
+        if operands.count == 1 { ctx.alias(node.outputs[0], to: first) }
+    }
+
+    /// POW needs equal operand types: an exponent of another type than the float32 base is made
+    /// float32 (ONNX's result has the base's type).
+    static let pow: Raising = { ctx, node throws(PassError) in
+        let base = try ctx.required(0)
+        var exponent = try ctx.required(1)
+        if exponent.type != base.type {
+            guard base.type == .float else {
+                throw ctx.unsupported("Pow with base \(base.type) and exponent \(exponent.type) is not supported (TFLite's POW needs equal types)")
+            }
+            if let c = exponent.constant, let values = ConstantData.ints(c) {
+                exponent.constant = ConstantData.floatTensor(values.map { Float($0) }, dims: c.dims)
+                exponent.name += "@float32"  // not the cached stored copies of the integer constant
+            } else {
+                guard TFLiteRaisings.castTypes.contains(exponent.type) else {
+                    throw ctx.unsupported("Pow with a \(exponent.type) exponent is not supported (TFLite cannot cast it)")
+                }
+                let wide = ctx.temporary("exponent", exponent.storedShape, .float)
+                ctx.emit("CAST", [try ctx.materialized(exponent)], [wide])
+                exponent = RaisedValue(name: wide, shape: exponent.shape, type: .float, perm: exponent.perm)
+            }
+            exponent.type = .float
+        }
+        try emitBinary(ctx, node, "POW", "PowOptions", [base, exponent])
     }
 
     /// A one-input op that keeps shape and layout.
@@ -78,13 +109,18 @@ enum ElementwiseRaisings {
 
     // MARK: Activations
 
+    /// Clip with constant float32 bounds: a fused RELU, RELU6 or RELU_N1_TO_1 when the bounds fit,
+    /// else MAXIMUM/MINIMUM with the bounds; other bounds (integer, computed) go to `clipWithTensors`.
     static let clip: Raising = { ctx, node throws(PassError) in
         let x = try ctx.required(0)
         var low = node.floatAttribute("min") ?? -Float.greatestFiniteMagnitude
         var high = node.floatAttribute("max") ?? Float.greatestFiniteMagnitude
         for (i, isLow) in [(1, true), (2, false)] {
             guard let v = try ctx.input(i) else { continue }
-            guard let t = v.constant, let f = ConstantData.floats(t), f.count == 1 else { throw ctx.unsupported("Clip bounds must be constant float32 scalars") }
+            guard x.type == .float, let t = v.constant, let f = ConstantData.floats(t), f.count == 1 else {
+                try clipWithTensors(ctx, node, x)
+                return
+            }
             if isLow { low = f[0] } else { high = f[0] }
         }
         let known: [Int64: (String, Float, Float)] = [1: ("RELU", 0, .greatestFiniteMagnitude), 2: ("RELU_N1_TO_1", -1, 1), 3: ("RELU6", 0, 6)]
@@ -103,6 +139,24 @@ enum ElementwiseRaisings {
             ctx.emit("MINIMUM", [acc, ctx.floats("max", [high], shape: [])], [out], options: "MaximumMinimumOptions")
         }
         if low <= -Float.greatestFiniteMagnitude && high >= Float.greatestFiniteMagnitude { ctx.alias(node.outputs[0], to: x) }
+    }
+
+    /// Clip as MAXIMUM with the min input, then MINIMUM with the max input (tensors of x's type, as ONNX requires).
+    static func clipWithTensors(_ ctx: RaisingContext, _ node: Node, _ x: RaisedValue) throws(PassError) {
+        var bounds: [(op: String, value: RaisedValue)] = []
+        for (i, op) in [(1, "MAXIMUM"), (2, "MINIMUM")] {
+            guard let v = try ctx.input(i) else { continue }
+            guard v.shape.reduce(1, *) == 1, v.rank <= max(x.rank, 1), v.type == x.type else { throw ctx.unsupported("Clip bounds must be single values of the input's type") }
+            bounds.append((op, v))
+        }
+        var acc = try ctx.materialized(x)
+        for (k, bound) in bounds.enumerated() {
+            let last = k == bounds.count - 1
+            let out = last ? ctx.define(node.outputs[0], shape: x.shape, type: x.type, perm: x.perm) : ctx.temporary("low", x.storedShape, x.type)
+            ctx.emit(bound.op, [acc, try ctx.materialized(bound.value)], [out], options: "MaximumMinimumOptions")
+            acc = out
+        }
+        if bounds.isEmpty { ctx.alias(node.outputs[0], to: x) }
     }
 
     /// max(0, min(1, alpha·x + beta)) as MUL → ADD (fused RELU) → MINIMUM.

@@ -130,13 +130,37 @@ enum QuantRaisings {
             ctx.constantQuantization[out] = p
             return false  // folds to float; fused ops requantize with these scales
         }
+        if ctx.graphInputs.contains(source), ctx.quantization[source] == nil {
+            return try dequantizeGraphInput(source, x, p, out, ctx)
+        }
         guard let tensorParams = ctx.quantization[source], x.type == .int8 else {
-            throw ctx.unsupported("DequantizeLinear of a value that is not a QuantizeLinear output (\(x.type)) is not supported")
+            throw ctx.unsupported("DequantizeLinear of a value that is not a QuantizeLinear output or a graph input (\(x.type)) is not supported")
         }
         guard tensorParams == p else {
             throw ctx.unsupported("DequantizeLinear with other parameters than its QuantizeLinear is not supported")
         }
         ctx.dequantized[out] = QuantizedValue(value: x, params: p)
+        return true
+    }
+
+    /// DequantizeLinear of an int8/uint8 graph input: the input tensor carries the parameters
+    /// (uint8 with its own zero point, requantized to int8 once); its readers see the int8 tensor.
+    static func dequantizeGraphInput(_ source: String, _ x: RaisedValue, _ p: QuantParams, _ out: String,
+                                     _ ctx: RaisingContext) throws(PassError) -> Bool {
+        guard x.type == .int8 || x.type == .uint8 else {
+            throw ctx.unsupported("DequantizeLinear of a \(x.type) graph input is not supported (int8 and uint8 are)")
+        }
+        guard p.scales.count == 1 else { throw ctx.unsupported("per-axis DequantizeLinear of a graph input is not supported") }
+        var p = p
+        if x.type == .int8, ctx.current.inputs.count < 3 || ctx.current.inputs[2].isEmpty { p.zeroPoints = [0] }  // no zero point: 0 of x's type
+        let own = x.type == .uint8 ? QuantParams(scales: p.scales, zeroPoints: p.zeroPoints.map { $0 + 128 }, axis: 0) : p
+        if let set = ctx.inputQuantization[source], set != own {
+            throw ctx.unsupported("graph input '\(source)' is dequantized with different parameters")
+        }
+        ctx.inputQuantization[source] = own
+        let int8 = x.type == .int8 ? x : emitQuantize(x, p, ctx)
+        if x.type == .int8 { ctx.quantization[source] = p }
+        ctx.dequantized[out] = QuantizedValue(value: int8, params: p)
         return true
     }
 
@@ -201,6 +225,8 @@ enum QuantRaisings {
             if node.opType == "Gemm" {
                 let transB = (node.intAttribute("transB") ?? 0) != 0
                 guard (node.intAttribute("transA") ?? 0) == 0, (node.floatAttribute("alpha") ?? 1) == 1 else { return false }
+                // Only a per-column C is the int32 bias; a [M, N] C would be a float ADD inside the int8 group.
+                if node.inputs.count > 2, let c = ctx.values[node.inputs[2]], c.shape.drop(while: { $0 == 1 }).count > 1 { return false }
                 if w.isPerAxis && w.axis != (transB ? 0 : 1) { return false }
             } else if w.isPerAxis && w.axis != 0 {
                 return false

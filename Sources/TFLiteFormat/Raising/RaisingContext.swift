@@ -56,6 +56,10 @@ final class RaisingContext {
     var floatIslands: [String: Int] = [:]
     /// Int8 ops emitted from QDQ groups, by ONNX op type.
     var fusedOps: [String: Int] = [:]
+    /// Graph inputs (not initializers), by source name.
+    let graphInputs: Set<String>
+    /// Quantization of graph inputs read by a DequantizeLinear (set on the TFLite input tensor).
+    var inputQuantization: [String: QuantParams] = [:]
 
     init(source: Graph, opset: Int, opsetImports: [OpsetImport], evaluator: ConstantEvaluator?) {
         self.opset = opset
@@ -72,6 +76,7 @@ final class RaisingContext {
         for n in source.nodes { for i in Set(n.inputs) where !i.isEmpty { readers[i, default: []].append(n) } }
         self.readers = readers
         self.outputNames = Set(source.outputs.map(\.name))
+        self.graphInputs = Set(source.inputs.map(\.name)).subtracting(source.initializers.compactMap(\.name))
     }
 
     // MARK: Errors
@@ -94,6 +99,12 @@ final class RaisingContext {
         emit("DEQUANTIZE", [q.value.name], [y])
         floatIslands["DEQUANTIZE", default: 0] += 1
         return values[name] ?? q.value
+    }
+
+    /// The element type of source value `name` as the raising holds it (dequantized values are
+    /// float32), without emitting anything; nil when unknown.
+    func elementType(of name: String) -> DataType? {
+        values[name]?.type ?? (dequantized[name] != nil ? .float : nil)
     }
 
     /// Removes the binding of a source value (a temporary quantized view ends).

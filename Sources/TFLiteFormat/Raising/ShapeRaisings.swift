@@ -5,7 +5,7 @@ import Passes
 enum ShapeRaisings {
     static let table: [String: Raising] = [
         "Reshape": reshape, "Flatten": flatten, "Squeeze": squeeze, "Unsqueeze": unsqueeze,
-        "Transpose": transpose, "Concat": concat, "Identity": identity, "Dropout": identity,
+        "Transpose": transpose, "Concat": concat, "Identity": identity, "Dropout": dropout,
         "ReduceMean": reduce("MEAN"), "ReduceSum": reduce("SUM"), "ReduceMax": reduce("REDUCE_MAX"),
         "ReduceMin": reduce("REDUCE_MIN"), "ArgMax": argMax,
     ]
@@ -93,8 +93,27 @@ enum ShapeRaisings {
 
     static let identity: Raising = { ctx, node throws(PassError) in
         ctx.alias(node.outputs[0], to: try ctx.required(0))
-        if node.outputs.count > 1, !node.outputs[1].isEmpty, ctx.consumers[node.outputs[1]] != nil || ctx.outputNames.contains(node.outputs[1]) {
-            throw ctx.unsupported("Dropout's mask output is not supported")
+    }
+
+    /// Inference Dropout: the identity, with an all-true mask. Training mode drops at random, which
+    /// converts only when the ratio is a constant 0 (then it is the identity too).
+    static let dropout: Raising = { ctx, node throws(PassError) in
+        let x = try ctx.required(0)
+        if let mode = try ctx.input(2) {
+            guard let t = mode.constant, let flags = ConstantData.ints(t), flags.count == 1 else {
+                throw ctx.unsupported("Dropout's training_mode must be a constant (training mode drops at random)")
+            }
+            if flags[0] != 0 {
+                guard let r = try ctx.input(1), let rt = r.constant, ConstantData.floats(rt) == [0] else {
+                    throw ctx.unsupported("Dropout in training mode drops at random; it converts only with a constant ratio of 0")
+                }
+            }
+        }
+        ctx.alias(node.outputs[0], to: x)
+        if node.outputs.count > 1, !node.outputs[1].isEmpty {
+            let count = Int(x.shape.reduce(1, *))
+            let ones = [UInt8](repeating: 1, count: count).withUnsafeBytes { ByteView(copying: $0) }
+            ctx.bindConstant(node.outputs[1], Tensor(name: nil, dataType: .bool, dims: x.shape, contents: .bytes(ones)))
         }
     }
 
@@ -145,25 +164,44 @@ enum ShapeRaisings {
         }
     }
 
+    /// ARG_MAX along the stored axis; the last index of the maximum (select_last_index) is the first
+    /// one of the input reversed along the axis (a STRIDED_SLICE with stride −1), counted from the end.
     static let argMax: Raising = { ctx, node throws(PassError) in
         let x = try ctx.required(0)
         var axis = Int(node.intAttribute("axis") ?? 0)
         if axis < 0 { axis += x.rank }
-        guard (node.intAttribute("select_last_index") ?? 0) == 0 else { throw ctx.unsupported("select_last_index is not supported") }
+        guard axis >= 0, axis < x.rank else { throw ctx.invalid("axis out of range") }
+        let last = (node.intAttribute("select_last_index") ?? 0) != 0
         let keep = (node.intAttribute("keepdims") ?? 1) != 0
         let kept = (0..<x.rank).filter { $0 != axis }
         let perm = x.perm.filter { $0 != axis }.map { a in kept.firstIndex(of: a) ?? 0 }
         let reducedShape = kept.map { x.shape[$0] }
-        let input = try ctx.materialized(x)
-        let out = node.outputs[0]
-        if !keep {
-            let y = ctx.define(out, shape: reducedShape, type: .int64, perm: perm)
-            ctx.emit("ARG_MAX", [input, ctx.int32s("axis", [Int64(x.storedAxis(axis))])], [y], options: "ArgMaxOptions", ["output_type": .int(4)])
-            return
+        let stored = x.storedShape, storedAxis = x.storedAxis(axis)
+        var input = try ctx.materialized(x)
+        if last {
+            var begin = [Int64](repeating: 0, count: x.rank), end = stored, strides = [Int64](repeating: 1, count: x.rank)
+            (begin[storedAxis], end[storedAxis], strides[storedAxis]) = (stored[storedAxis] - 1, 0, -1)
+            let reversed = ctx.temporary("reversed", stored, x.type)
+            ctx.emit("STRIDED_SLICE", [input, ctx.int32s("begin", begin), ctx.int32s("end", end), ctx.int32s("strides", strides)], [reversed],
+                     options: "StridedSliceOptions", ["begin_mask": .int(0), "end_mask": .int(1 << Int64(storedAxis)), "ellipsis_mask": .int(0),
+                                                      "new_axis_mask": .int(0), "shrink_axis_mask": .int(0), "offset": .int(0)])
+            input = reversed
         }
-        let t = ctx.temporary("argmax", Layout.stored(reducedShape, perm), .int64)
-        ctx.emit("ARG_MAX", [input, ctx.int32s("axis", [Int64(x.storedAxis(axis))])], [t], options: "ArgMaxOptions", ["output_type": .int(4)])
-        let v = RaisedValue(name: t, shape: reducedShape, type: .int64, perm: perm)
+        let out = node.outputs[0]
+        let reducedDims = Layout.stored(reducedShape, perm)
+        let direct = !keep && !last
+        let indices = direct ? ctx.define(out, shape: reducedShape, type: .int64, perm: perm) : ctx.temporary("argmax", reducedDims, .int64)
+        ctx.emit("ARG_MAX", [input, ctx.int32s("axis", [Int64(storedAxis)])], [indices], options: "ArgMaxOptions", ["output_type": .int(4)])
+        var v = RaisedValue(name: indices, shape: reducedShape, type: .int64, perm: perm)
+        if last {
+            let fromEnd = keep ? ctx.temporary("last", reducedDims, .int64) : ctx.define(out, shape: reducedShape, type: .int64, perm: perm)
+            let lastIndex = Tensor(name: nil, dataType: .int64, dims: [],
+                                   contents: .bytes([stored[storedAxis] - 1].withUnsafeBytes { ByteView(copying: $0) }))
+            ctx.emit("SUB", [ctx.constant("last_index", lastIndex), indices], [fromEnd], options: "SubOptions",
+                     ["fused_activation_function": .int(0)], version: 4)
+            v.name = fromEnd
+        }
+        guard keep else { return }
         var shape = x.shape
         shape[axis] = 1
         try emitReshape(ctx, v, to: shape, output: out)

@@ -45,10 +45,14 @@ public struct TFLiteRaising: GraphPass {
             guard node.normalizedDomain.isEmpty, let raising = TFLiteRaisings.table[node.opType] else {
                 throw ctx.unsupported(Self.reason(for: node))
             }
+            if let reason = TFLiteRaisings.blocker(node, inputType: ctx.elementType(of: node.inputs.first ?? "")) {
+                throw ctx.unsupported(reason)
+            }
             if node.inputs.contains(where: { ctx.dequantized[$0] != nil }) { ctx.floatIslands[node.opType, default: 0] += 1 }
             try raising(ctx, node)
         }
         let outputs = try finishOutputs(g, ctx)
+        for i in inputs.indices { inputs[i].quantization = ctx.inputQuantization[inputs[i].name] }
         var out = Graph(name: g.name ?? "main", inputs: inputs, outputs: outputs, valueInfos: ctx.valueInfos,
                         initializers: ctx.initializers, nodes: ctx.nodes)
         Self.dropUnused(&out)
@@ -112,12 +116,24 @@ public struct TFLiteRaising: GraphPass {
             ctx.current = Node(name: o.name, opType: "output", inputs: [o.name], outputs: [o.name])
             var v = try ctx.value(o.name)
             let perm = nhwcIO && v.rank == 4 ? Layout.channelsLast(4) : Layout.identity(v.rank)
-            if o.type?.tensorType?.elementType == .float16, v.type == .float {
+            let declared = o.type?.tensorType?.elementType
+            if declared == .float16, v.type == .float {
                 // float32 compute, float16 output as declared.
                 let source = try ctx.stored(v, perm: perm)
                 let half = ctx.temporary("float16", Layout.stored(v.shape, perm), .float16)
                 ctx.emit("CAST", [source], [half])
                 v = RaisedValue(name: half, shape: v.shape, type: .float16, perm: perm)
+            }
+            var quantization = v.type == .int8 ? ctx.quantization[o.name] : nil
+            if let p = quantization, declared == .uint8 {
+                // A uint8 QuantizeLinear output as declared: requantize (same scale, zero point + 128).
+                let wide = QuantParams(scales: p.scales, zeroPoints: p.zeroPoints.map { $0 + 128 }, axis: p.axis)
+                let source = try ctx.stored(v, perm: perm)
+                let u = ctx.temporary("uint8", Layout.stored(v.shape, perm), .uint8)
+                ctx.setQuantization(u, wide)
+                ctx.emit("QUANTIZE", [source], [u])
+                v = RaisedValue(name: u, shape: v.shape, type: .uint8, perm: perm)
+                quantization = wide
             }
             if v.constant == nil, v.perm == perm, v.name != o.name, !inputNames.contains(v.name),
                let index = ctx.producer[v.name], !g.outputs.contains(where: { $0.name != o.name && ctx.values[$0.name]?.name == v.name }) {
@@ -125,7 +141,8 @@ public struct TFLiteRaising: GraphPass {
                 ctx.nodes[index].outputs = ctx.nodes[index].outputs.map { $0 == v.name ? o.name : $0 }
                 for i in ctx.nodes.indices { ctx.nodes[i].inputs = ctx.nodes[i].inputs.map { $0 == v.name ? o.name : $0 } }
                 for i in ctx.valueInfos.indices where ctx.valueInfos[i].name == v.name { ctx.valueInfos[i].name = o.name }
-            } else if v.name != o.name || v.perm != perm {
+            } else if v.constant != nil || v.name != o.name || v.perm != perm {
+                // A constant output (Shape, Constant, a folded subgraph) is written by a RESHAPE of the constant.
                 let source = try ctx.materialized(v)
                 var view = v
                 view.name = source
@@ -138,7 +155,8 @@ public struct TFLiteRaising: GraphPass {
                 ctx.declare(o.name, Layout.stored(v.shape, perm), v.type)
             }
             let dims = Layout.stored(v.shape, perm)
-            outputs.append(ValueInfo(name: o.name, type: ValueType(.tensor(TensorType(elementType: v.type, shape: dims.map { .fixed($0) })))))
+            outputs.append(ValueInfo(name: o.name, type: ValueType(.tensor(TensorType(elementType: v.type, shape: dims.map { .fixed($0) }))),
+                                     quantization: quantization))
         }
         return outputs
     }
@@ -196,9 +214,7 @@ public struct TFLiteRaising: GraphPass {
 
     /// The ONNX ops this pass raises, sorted, with their constraints.
     public static var supportedOps: [String] {
-        TFLiteRaisings.table.keys.sorted().map { op in
-            TFLiteRaisings.constraints[op].map { "\(op) — \($0)" } ?? op
-        } + ["Constant, Shape and any op whose inputs are all constant — folded at conversion time"]
+        TFLiteRaisings.table.keys.sorted().map(TFLiteRaisings.summary) + ["Constant, Shape and any op whose inputs are all constant — folded at conversion time"]
     }
 
     /// Every node the pass cannot raise, with the reason (checked before any work is done).
@@ -207,6 +223,19 @@ public struct TFLiteRaising: GraphPass {
         // Shape outputs, and the outputs of nodes whose inputs are all known (folded).
         var known = Set(model.graph.initializers.compactMap(\.name))
         var out: [(node: String, op: String, reason: String)] = []
+        // Declared element types (graph inputs, value infos, initializers) for the kernels' type limits.
+        var types: [String: DataType] = [:]
+        for v in model.graph.inputs + model.graph.valueInfos + model.graph.outputs {
+            if let t = v.type?.tensorType?.elementType { types[v.name] = t }
+        }
+        for t in model.graph.initializers { if let name = t.name { types[name] = t.dataType } }
+        for (values, role) in [(model.graph.inputs, "input"), (model.graph.outputs, "output")] {
+            for v in values where !known.contains(v.name) {
+                if let type = v.type, type.isContainer {
+                    out.append((v.name, "graph \(role)", "\(type) values have no TFLite equivalent (tensors only)"))
+                }
+            }
+        }
         for n in model.graph.nodes {
             let present = n.inputs.filter { !$0.isEmpty }
             let folds = n.normalizedDomain.isEmpty && (["Constant", "Shape"].contains(n.opType)
@@ -215,7 +244,12 @@ public struct TFLiteRaising: GraphPass {
                 known.formUnion(n.outputs)
                 continue
             }
-            if n.normalizedDomain.isEmpty, TFLiteRaisings.table[n.opType] != nil { continue }
+            if n.normalizedDomain.isEmpty, TFLiteRaisings.table[n.opType] != nil {
+                if let reason = TFLiteRaisings.blocker(n, inputType: n.inputs.first.flatMap { types[$0] }) {
+                    out.append((n.label, n.qualifiedOpType, reason))
+                }
+                continue
+            }
             out.append((n.label, n.qualifiedOpType, reason(for: n)))
         }
         return out
@@ -242,17 +276,6 @@ enum TFLiteRaisings {
         }
         return t
     }()
-
-    /// Limits of the raisings, shown by `modelconv ops --target tflite`.
-    static let constraints: [String: String] = [
-        "Conv": "2-D, float32, constant weights; groups become DEPTHWISE_CONV_2D or SPLIT + CONV_2D + CONCATENATION",
-        "MaxPool": "2-D; explicit pads equal to SAME, or padded with PADV2", "AveragePool": "2-D; pads equal to SAME or zero",
-        "Gemm": "constant B", "MatMul": "constant 2-D B → FULLY_CONNECTED, else BATCH_MATMUL",
-        "Softmax": "any axis (moved last by the layout)", "Reshape": "constant shape",
-        "Slice": "constant starts/ends/axes/steps", "Expand": "constant shape",
-        "QuantizeLinear": "int8/uint8 (uint8 becomes int8, zero point − 128), per-tensor for activations; fused into the int8 op before it",
-        "DequantizeLinear": "of constants (weights, per-channel) or of QuantizeLinear outputs; DEQUANTIZE only before float ops",
-    ]
 }
 
 extension Node {
@@ -275,5 +298,15 @@ extension Node {
     func stringAttribute(_ name: String) -> String? {
         if case .string(let v)? = attribute(name)?.value { return String(decoding: v, as: UTF8.self) }
         return nil
+    }
+}
+
+extension ValueType {
+    /// A sequence, map, optional, sparse or opaque value: nothing a TFLite tensor can hold.
+    var isContainer: Bool {
+        switch kind {
+        case .tensor, .unspecified: return false
+        case .sparseTensor, .sequence, .map, .optional, .opaque: return true
+        }
     }
 }
