@@ -38,16 +38,7 @@ public struct TFLiteRaising: GraphPass {
         for input in g.inputs where ctx.values[input.name]?.constant == nil {
             inputs.append(try bindInput(input, ctx))
         }
-        for node in g.nodes {
-            ctx.current = node
-            if try QuantRaisings.raise(node, ctx) { continue }
-            if try fold(node, ctx) { continue }
-            guard node.normalizedDomain.isEmpty, let raising = TFLiteRaisings.table[node.opType] else {
-                throw ctx.unsupported(Self.reason(for: node))
-            }
-            if node.inputs.contains(where: { ctx.dequantized[$0] != nil }) { ctx.floatIslands[node.opType, default: 0] += 1 }
-            try raising(ctx, node)
-        }
+        for node in g.nodes { try Self.raiseNode(node, ctx) }
         let outputs = try finishOutputs(g, ctx)
         var out = Graph(name: g.name ?? "main", inputs: inputs, outputs: outputs, valueInfos: ctx.valueInfos,
                         initializers: ctx.initializers, nodes: ctx.nodes)
@@ -152,10 +143,25 @@ public struct TFLiteRaising: GraphPass {
         g.initializers = g.initializers.filter { used.contains($0.name ?? "") }
     }
 
+    // MARK: Nodes
+
+    /// Raises one source node: Q/DQ handling, folding, or its entry in the raising table.
+    /// (Also used for the nodes of an inlined If branch.)
+    static func raiseNode(_ node: Node, _ ctx: RaisingContext) throws(PassError) {
+        ctx.current = node
+        if try QuantRaisings.raise(node, ctx) { return }
+        if try fold(node, ctx) { return }
+        guard node.normalizedDomain.isEmpty, let raising = TFLiteRaisings.table[node.opType] else {
+            throw ctx.unsupported(Self.reason(for: node))
+        }
+        if node.inputs.contains(where: { ctx.dequantized[$0] != nil }) { ctx.floatIslands[node.opType, default: 0] += 1 }
+        try raising(ctx, node)
+    }
+
     // MARK: Constant folding
 
     /// Folds a node whose inputs are all constants (and Shape of a value of known shape).
-    private func fold(_ node: Node, _ ctx: RaisingContext) throws(PassError) -> Bool {
+    private static func fold(_ node: Node, _ ctx: RaisingContext) throws(PassError) -> Bool {
         if node.opType == "Constant", node.normalizedDomain.isEmpty {
             return try foldConstantNode(node, ctx)
         }
@@ -177,7 +183,7 @@ public struct TFLiteRaising: GraphPass {
         return true
     }
 
-    private func foldConstantNode(_ node: Node, _ ctx: RaisingContext) throws(PassError) -> Bool {
+    private static func foldConstantNode(_ node: Node, _ ctx: RaisingContext) throws(PassError) -> Bool {
         guard let attr = node.attributes.first else { throw ctx.invalid("Constant without a value") }
         let t: Tensor
         switch attr.value {
@@ -203,26 +209,11 @@ public struct TFLiteRaising: GraphPass {
 
     /// Every node the pass cannot raise, with the reason (checked before any work is done).
     public static func unsupportedNodes(in model: Model) -> [(node: String, op: String, reason: String)] {
-        // Values known at conversion time (input shapes are static): initializers, Constant and
-        // Shape outputs, and the outputs of nodes whose inputs are all known (folded).
-        var known = Set(model.graph.initializers.compactMap(\.name))
-        var out: [(node: String, op: String, reason: String)] = []
-        for n in model.graph.nodes {
-            let present = n.inputs.filter { !$0.isEmpty }
-            let folds = n.normalizedDomain.isEmpty && (["Constant", "Shape"].contains(n.opType)
-                || (!present.isEmpty && present.allSatisfy { known.contains($0) } && n.attributes.allSatisfy { $0.subgraphs.isEmpty }))
-            if folds {
-                known.formUnion(n.outputs)
-                continue
-            }
-            if n.normalizedDomain.isEmpty, TFLiteRaisings.table[n.opType] != nil { continue }
-            out.append((n.label, n.qualifiedOpType, reason(for: n)))
-        }
-        return out
+        RaisingPreflight.blockers(in: model)
     }
 
     static func reason(for node: Node) -> String {
-        if node.attributes.contains(where: { !$0.subgraphs.isEmpty }) {
+        if node.attributes.contains(where: { !$0.subgraphs.isEmpty }), TFLiteRaisings.table[node.opType] == nil {
             return "control flow (\(node.opType) with subgraphs) has no TFLite raising yet"
         }
         if !node.normalizedDomain.isEmpty { return "ops of domain '\(node.normalizedDomain)' have no TFLite equivalent here" }
@@ -237,9 +228,23 @@ typealias Raising = @Sendable (RaisingContext, Node) throws(PassError) -> Void
 enum TFLiteRaisings {
     static let table: [String: Raising] = {
         var t: [String: Raising] = [:]
-        for family in [ConvRaisings.table, ElementwiseRaisings.table, ShapeRaisings.table, QuantRaisings.table, SliceRaisings.table] {
+        for family in [ConvRaisings.table, ElementwiseRaisings.table, ShapeRaisings.table, QuantRaisings.table, SliceRaisings.table]
+            + families.map({ $0.table }) {
             t.merge(family) { a, _ in a }
         }
+        return t
+    }()
+
+    /// Op families that declare their pre-flight checks and constraints with their raisings.
+    static let families: [any RaisingFamily.Type] = [
+        ControlFlowRaisings.self,
+    ]
+
+    /// Pre-flight checks of ops whose limits show without running anything (attributes, constant
+    /// inputs): a reason when the node cannot be raised.
+    static let checks: [String: PreflightCheck] = {
+        var t: [String: PreflightCheck] = [:]
+        for family in families { t.merge(family.checks) { a, _ in a } }
         return t
     }()
 
@@ -252,7 +257,7 @@ enum TFLiteRaisings {
         "Slice": "constant starts/ends/axes/steps", "Expand": "constant shape",
         "QuantizeLinear": "int8/uint8 (uint8 becomes int8, zero point − 128), per-tensor for activations; fused into the int8 op before it",
         "DequantizeLinear": "of constants (weights, per-channel) or of QuantizeLinear outputs; DEQUANTIZE only before float ops",
-    ]
+    ].merging(families.flatMap { $0.constraints }) { a, _ in a }
 }
 
 extension Node {
