@@ -13,6 +13,8 @@ struct ConversionPlan {
     var inputShapes: [String: [Int64]] = [:]
     /// ONNX → TFLite: store float32 weights as float16 behind DEQUANTIZE.
     var float16 = false
+    /// ONNX → TFLite: values of small given inputs, for shapes that depend on them (run-time pads, split sizes).
+    var inputValues: [String: Tensor] = [:]
 
     /// Nodes the plan cannot convert, with the reason, found before any work is done.
     func preflight(_ model: Model) -> [String] {
@@ -50,7 +52,8 @@ struct ConversionPlan {
         case (.tflite, .ort):
             passes = [TFLiteLowering(opset: opset), ONNXExportCleanup(), ConstantsToInitializers(), ExpandFunctionOps(), Float16ComputeCasts()]
         case (.onnx, .tflite):
-            passes = [TFLiteRaising(nhwcIO: nhwcIO, inputShapes: inputShapes, evaluator: ConstantFolding.evaluator, float16Weights: float16)]
+            passes = [TFLiteRaising(nhwcIO: nhwcIO, inputShapes: inputShapes, evaluator: ConstantFolding.evaluator, float16Weights: float16,
+                                    inputValues: inputValues)]
         default:
             throw .unsupported("converting .\(source.rawValue) to .\(target.rawValue) is not supported by this build yet")
         }

@@ -74,10 +74,16 @@ enum ShapeLowerings {
 
     /// PAD/PADV2/MIRROR_PAD: paddings [rank, 2] → ONNX pads [begins…, ends…].
     static let pad: Lowering = { ctx, node throws(PassError) in
-        let p = try ctx.constantInts(node.input(1), what: "PAD paddings")
-        let rank = p.count / 2
-        let pads = (0..<rank).map { Int64(p[2 * $0]) } + (0..<rank).map { Int64(p[2 * $0 + 1]) }
-        var extra = [ctx.int64s("pads", pads)]
+        var extra: [String]
+        if ctx.constants[node.input(1)] != nil {
+            let p = try ctx.constantInts(node.input(1), what: "PAD paddings")
+            let rank = p.count / 2
+            extra = [ctx.int64s("pads", (0..<rank).map { Int64(p[2 * $0]) } + (0..<rank).map { Int64(p[2 * $0 + 1]) })]
+        } else {
+            // Run-time [rank, 2] paddings: the transpose, flattened, is ONNX's [begins…, ends…].
+            let t = ctx.emit("Transpose", [int64(ctx, node.input(1))], [Attribute(name: "perm", value: .ints([1, 0]))])
+            extra = [ctx.emit("Reshape", [t, ctx.int64s("flat", [-1])])]
+        }
         var attrs: [Attribute] = []
         if node.opType == "PADV2", !node.input(2).isEmpty { extra.append(ctx.real(node.input(2))) }
         if node.opType == "MIRROR_PAD" {
@@ -139,6 +145,13 @@ enum ShapeLowerings {
         let axis = try ctx.constantInts(isV ? node.input(2) : node.input(0), what: "split axis")
         guard let a = axis.first else { throw ctx.invalid("empty split axis") }
         var sizes: [Int64]
+        if isV, ctx.constants[node.input(1)] == nil {
+            // Run-time sizes.
+            let results = node.outputs.map { ctx.floatResult(for: $0) }
+            ctx.emit("Split", [ctx.real(x), int64(ctx, node.input(1))], outputs: results, [Attribute(name: "axis", value: .int(Int64(a)))])
+            for (out, r) in zip(node.outputs, results) { ctx.store(out, from: r) }
+            return
+        }
         if isV {
             sizes = try ctx.constantInts(node.input(1), what: "SPLIT_V size_splits").map { Int64($0) }
         } else {

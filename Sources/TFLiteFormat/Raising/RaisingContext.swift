@@ -56,6 +56,11 @@ final class RaisingContext {
     var floatIslands: [String: Int] = [:]
     /// Int8 ops emitted from QDQ groups, by ONNX op type.
     var fusedOps: [String: Int] = [:]
+    /// Values of integer graph inputs given for the conversion (pads, split sizes, resize sizes):
+    /// they fix the shapes that depend on them, like given inputs fix dynamic dims.
+    var inputValues: [String: Tensor] = [:]
+    /// Shapes fixed by `inputValues`, as notes for the conversion report.
+    var specialized: [String] = []
 
     init(source: Graph, opset: Int, opsetImports: [OpsetImport], evaluator: ConstantEvaluator?) {
         self.opset = opset

@@ -20,19 +20,25 @@ public struct TFLiteRaising: GraphPass {
     public var evaluator: ConstantEvaluator?
     /// Store float32 weights as float16 behind DEQUANTIZE (`--float16`; always for float16 sources).
     public var float16Weights: Bool
+    /// Values of integer graph inputs given for the conversion; shapes that depend on them
+    /// (run-time pads, split sizes) are fixed to these values, as dynamic dims are to the inputs' shapes.
+    public var inputValues: [String: Tensor]
     public var name: String { "tflite-raising (layout nchw→nhwc)" }
 
-    public init(nhwcIO: Bool = false, inputShapes: [String: [Int64]] = [:], evaluator: ConstantEvaluator? = nil, float16Weights: Bool = false) {
+    public init(nhwcIO: Bool = false, inputShapes: [String: [Int64]] = [:], evaluator: ConstantEvaluator? = nil, float16Weights: Bool = false,
+                inputValues: [String: Tensor] = [:]) {
         self.nhwcIO = nhwcIO
         self.inputShapes = inputShapes
         self.evaluator = evaluator
         self.float16Weights = float16Weights
+        self.inputValues = inputValues
     }
 
     public func run(_ model: inout Model) throws(PassError) -> Bool {
         let opset = Int(model.opsetVersion(for: "") ?? 13)
         let g = model.graph
         let ctx = RaisingContext(source: g, opset: opset, opsetImports: model.opsetImports, evaluator: evaluator)
+        ctx.inputValues = inputValues
         for t in g.initializers { if let n = t.name { ctx.bindConstant(n, t) } }
         var inputs: [ValueInfo] = []
         for input in g.inputs where ctx.values[input.name]?.constant == nil {
@@ -55,6 +61,7 @@ public struct TFLiteRaising: GraphPass {
         var notes: [String] = []
         if let note = QuantRaisings.summary(ctx) { notes.append(note) }
         if halfWeights > 0 { notes.append("float16-weights (\(halfWeights) weights stored as float16 behind DEQUANTIZE, float32 compute)") }
+        if !ctx.specialized.isEmpty { notes.append("shapes-from-input-values (\(ctx.specialized.joined(separator: "; ")))") }
         if !notes.isEmpty { model.metadata.append(MetadataEntry(key: Self.reportKey, value: notes.joined(separator: "\n"))) }
         return true
     }
