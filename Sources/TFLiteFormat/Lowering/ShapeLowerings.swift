@@ -212,12 +212,19 @@ enum ShapeLowerings {
     /// RESIZE_BILINEAR / RESIZE_NEAREST_NEIGHBOR on NHWC: sizes [N, newH, newW, C].
     static func resize(_ mode: String) -> Lowering {
         { ctx, node throws(PassError) in
-            let size = try ctx.constantInts(node.input(1), what: "resize size")
-            guard let dims = ctx.dims(node.input(0)), dims.count == 4, let n = dims[0].fixedValue, let c = dims[3].fixedValue,
-                  size.count == 2 else {
+            guard let dims = ctx.dims(node.input(0)), dims.count == 4, let n = dims[0].fixedValue, let c = dims[3].fixedValue else {
                 throw ctx.unsupported("resize needs a 4-D input with known batch and channels")
             }
-            let sizes = ctx.int64s("sizes", [n, Int64(size[0]), Int64(size[1]), c])
+            let sizes: String
+            if ctx.constants[node.input(1)] != nil {
+                let size = try ctx.constantInts(node.input(1), what: "resize size")
+                guard size.count == 2 else { throw ctx.invalid("resize size must have 2 values") }
+                sizes = ctx.int64s("sizes", [n, Int64(size[0]), Int64(size[1]), c])
+            } else {
+                // Run-time [newH, newW] between the fixed batch and channels.
+                sizes = ctx.emit("Concat", [ctx.int64s("batch", [n]), int64(ctx, node.input(1)), ctx.int64s("channels", [c])],
+                                 [Attribute(name: "axis", value: .int(0))])
+            }
             let align = node.option("align_corners") != 0, half = node.option("half_pixel_centers") != 0
             var attrs = [Attribute(name: "mode", value: .string(Array(mode.utf8)))]
             let transform: String
