@@ -15,6 +15,8 @@ struct ConversionPlan {
     var float16 = false
     /// TFLite → ONNX: exact integer lowering of int8 ops, or QDQ.
     var int8Form = Int8Form.exact
+    /// ONNX → TFLite: values of small given inputs, for shapes that depend on them (run-time pads, split sizes).
+    var inputValues: [String: Tensor] = [:]
 
     /// Nodes the plan cannot convert, with the reason, found before any work is done.
     func preflight(_ model: Model) -> [String] {
@@ -57,7 +59,8 @@ struct ConversionPlan {
         case (.tflite, .ort):
             passes = [TFLiteLowering(opset: opset, exactIntegers: int8Form == .exact), ONNXExportCleanup(), ConstantsToInitializers(), ExpandFunctionOps(), Float16ComputeCasts()]
         case (.onnx, .tflite):
-            passes = [TFLiteRaising(nhwcIO: nhwcIO, inputShapes: inputShapes, evaluator: ConstantFolding.evaluator, float16Weights: float16)]
+            passes = [TFLiteRaising(nhwcIO: nhwcIO, inputShapes: inputShapes, evaluator: ConstantFolding.evaluator, float16Weights: float16,
+                                    inputValues: inputValues)]
         default:
             throw .unsupported("converting .\(source.rawValue) to .\(target.rawValue) is not supported by this build yet")
         }

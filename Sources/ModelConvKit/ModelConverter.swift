@@ -63,8 +63,12 @@ public struct ModelConverter: Sendable {
         if sourceFormat == .onnx, targetFormat == .tflite {
             // TFLite shapes are static: dynamic input dims take the shapes of the validation inputs.
             try plan.refuseBlockers(model)
-            let (inputs, _) = try resolveInputs(for: model, options: options.inputs)
+            let (inputs, sources) = try resolveInputs(for: model, options: options.inputs)
             plan.inputShapes = inputs.mapValues { $0.shape.map { Int64($0) } }
+            // Given (not generated) small vectors can fix shapes that depend on input values.
+            for (name, array) in inputs where sources[name] != "generated" && array.rank <= 1 && array.count <= 64 {
+                plan.inputValues[name] = array.toTensor(name: name)
+            }
         }
         let applied = try plan.run(&converted)
         try registry.writer(for: targetFormat).write(converted, to: output, protecting: [input])

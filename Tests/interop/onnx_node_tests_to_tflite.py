@@ -209,6 +209,9 @@ def with_constant_operands(model: onnx.ModelProto, names: list[str], files: list
     onnx.save(frozen, str(dst))
 
 
+FROZEN_CONDITION = {"If"}
+
+
 def run_test(modelconv: str, folder: Path, work: Path) -> Outcome:
     """Converts the test (as given; when refused, again with operands 1.. as constants) and judges it in LiteRT."""
     source = folder / "model.onnx"
@@ -225,18 +228,20 @@ def run_test(modelconv: str, folder: Path, work: Path) -> Outcome:
     given = list(zip(input_names, input_files))
     refusal = convert(modelconv, source, dst, given)
     refused_as_given = None
-    if refusal is not None and refusal.status == "refused" and len(given) > 1:
+    # If is claimed for a condition that folds at conversion time: its condition (operand 0) is frozen too.
+    first = 0 if single_node_op(source)[0] in FROZEN_CONDITION else 1
+    if refusal is not None and refusal.status == "refused" and len(given) > first:
         # The table's constraints ask for constant weights, shapes, axes, bounds, scales: give the
         # operands after the first as constants, as a model that meets the constraint would.
         refused_as_given = refusal.detail
         frozen = work / f"{folder.name}.onnx"
-        with_constant_operands(model, input_names[1:], input_files[1:], frozen)
-        given = given[:1]
+        with_constant_operands(model, input_names[first:], input_files[first:], frozen)
+        given = given[:first]
         refusal = convert(modelconv, frozen, dst, given)
         frozen.unlink(missing_ok=True)
     if refusal is not None:
         if refused_as_given and refusal.status == "refused":
-            refusal.detail = f"{refusal.detail} (also with operands 1.. constant)"
+            refusal.detail = f"{refusal.detail} (also with operands {first}.. constant)"
         return refusal
     try:
         feeds = {name: load_pb(path) for name, path in given}

@@ -74,10 +74,16 @@ enum ShapeLowerings {
 
     /// PAD/PADV2/MIRROR_PAD: paddings [rank, 2] → ONNX pads [begins…, ends…].
     static let pad: Lowering = { ctx, node throws(PassError) in
-        let p = try ctx.constantInts(node.input(1), what: "PAD paddings")
-        let rank = p.count / 2
-        let pads = (0..<rank).map { Int64(p[2 * $0]) } + (0..<rank).map { Int64(p[2 * $0 + 1]) }
-        var extra = [ctx.int64s("pads", pads)]
+        var extra: [String]
+        if ctx.constants[node.input(1)] != nil {
+            let p = try ctx.constantInts(node.input(1), what: "PAD paddings")
+            let rank = p.count / 2
+            extra = [ctx.int64s("pads", (0..<rank).map { Int64(p[2 * $0]) } + (0..<rank).map { Int64(p[2 * $0 + 1]) })]
+        } else {
+            // Run-time [rank, 2] paddings: the transpose, flattened, is ONNX's [begins…, ends…].
+            let t = ctx.emit("Transpose", [int64(ctx, node.input(1))], [Attribute(name: "perm", value: .ints([1, 0]))])
+            extra = [ctx.emit("Reshape", [t, ctx.int64s("flat", [-1])])]
+        }
         var attrs: [Attribute] = []
         if node.opType == "PADV2", !node.input(2).isEmpty { extra.append(ctx.real(node.input(2))) }
         if node.opType == "MIRROR_PAD" {
@@ -139,6 +145,13 @@ enum ShapeLowerings {
         let axis = try ctx.constantInts(isV ? node.input(2) : node.input(0), what: "split axis")
         guard let a = axis.first else { throw ctx.invalid("empty split axis") }
         var sizes: [Int64]
+        if isV, ctx.constants[node.input(1)] == nil {
+            // Run-time sizes.
+            let results = node.outputs.map { ctx.floatResult(for: $0) }
+            ctx.emit("Split", [ctx.real(x), int64(ctx, node.input(1))], outputs: results, [Attribute(name: "axis", value: .int(Int64(a)))])
+            for (out, r) in zip(node.outputs, results) { ctx.store(out, from: r) }
+            return
+        }
         if isV {
             sizes = try ctx.constantInts(node.input(1), what: "SPLIT_V size_splits").map { Int64($0) }
         } else {
@@ -199,12 +212,19 @@ enum ShapeLowerings {
     /// RESIZE_BILINEAR / RESIZE_NEAREST_NEIGHBOR on NHWC: sizes [N, newH, newW, C].
     static func resize(_ mode: String) -> Lowering {
         { ctx, node throws(PassError) in
-            let size = try ctx.constantInts(node.input(1), what: "resize size")
-            guard let dims = ctx.dims(node.input(0)), dims.count == 4, let n = dims[0].fixedValue, let c = dims[3].fixedValue,
-                  size.count == 2 else {
+            guard let dims = ctx.dims(node.input(0)), dims.count == 4, let n = dims[0].fixedValue, let c = dims[3].fixedValue else {
                 throw ctx.unsupported("resize needs a 4-D input with known batch and channels")
             }
-            let sizes = ctx.int64s("sizes", [n, Int64(size[0]), Int64(size[1]), c])
+            let sizes: String
+            if ctx.constants[node.input(1)] != nil {
+                let size = try ctx.constantInts(node.input(1), what: "resize size")
+                guard size.count == 2 else { throw ctx.invalid("resize size must have 2 values") }
+                sizes = ctx.int64s("sizes", [n, Int64(size[0]), Int64(size[1]), c])
+            } else {
+                // Run-time [newH, newW] between the fixed batch and channels.
+                sizes = ctx.emit("Concat", [ctx.int64s("batch", [n]), int64(ctx, node.input(1)), ctx.int64s("channels", [c])],
+                                 [Attribute(name: "axis", value: .int(0))])
+            }
             let align = node.option("align_corners") != 0, half = node.option("half_pixel_centers") != 0
             var attrs = [Attribute(name: "mode", value: .string(Array(mode.utf8)))]
             let transform: String

@@ -60,20 +60,31 @@ final class RaisingContext {
     let graphInputs: Set<String>
     /// Quantization of graph inputs read by a DequantizeLinear (set on the TFLite input tensor).
     var inputQuantization: [String: QuantParams] = [:]
+    /// Values of integer graph inputs given for the conversion (pads, split sizes, resize sizes):
+    /// they fix the shapes that depend on them, like given inputs fix dynamic dims.
+    var inputValues: [String: Tensor] = [:]
+    /// Shapes fixed by `inputValues`, as notes for the conversion report.
+    var specialized: [String] = []
 
     init(source: Graph, opset: Int, opsetImports: [OpsetImport], evaluator: ConstantEvaluator?) {
         self.opset = opset
         self.opsetImports = opsetImports
         self.evaluator = evaluator
-        var taken = Set(source.nodes.flatMap { $0.inputs + $0.outputs })
-        taken.formUnion(source.inputs.map(\.name))
-        taken.formUnion(source.initializers.compactMap(\.name))
+        // Nodes of If branches count too: an inlined branch is raised with this context.
+        let branches = source.nestedGraphs
+        let allNodes = source.nodes + branches.flatMap(\.nodes)
+        var taken = Set(allNodes.flatMap { $0.inputs + $0.outputs })
+        for g in [source] + branches {
+            taken.formUnion(g.inputs.map(\.name))
+            taken.formUnion(g.initializers.compactMap(\.name))
+        }
         self.names = UniqueNames(taken: taken)
         var counts: [String: Int] = [:]
-        for n in source.nodes { for i in n.inputs where !i.isEmpty { counts[i, default: 0] += 1 } }
+        for n in allNodes { for i in n.inputs where !i.isEmpty { counts[i, default: 0] += 1 } }
+        for g in branches { for o in g.outputs { counts[o.name, default: 0] += 1 } }  // read by the If
         self.consumers = counts
         var readers: [String: [Node]] = [:]
-        for n in source.nodes { for i in Set(n.inputs) where !i.isEmpty { readers[i, default: []].append(n) } }
+        for n in allNodes { for i in Set(n.inputs) where !i.isEmpty { readers[i, default: []].append(n) } }
         self.readers = readers
         self.outputNames = Set(source.outputs.map(\.name))
         self.graphInputs = Set(source.inputs.map(\.name)).subtracting(source.initializers.compactMap(\.name))

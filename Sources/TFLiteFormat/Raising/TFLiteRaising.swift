@@ -20,37 +20,31 @@ public struct TFLiteRaising: GraphPass {
     public var evaluator: ConstantEvaluator?
     /// Store float32 weights as float16 behind DEQUANTIZE (`--float16`; always for float16 sources).
     public var float16Weights: Bool
+    /// Values of integer graph inputs given for the conversion; shapes that depend on them
+    /// (run-time pads, split sizes) are fixed to these values, as dynamic dims are to the inputs' shapes.
+    public var inputValues: [String: Tensor]
     public var name: String { "tflite-raising (layout nchw→nhwc)" }
 
-    public init(nhwcIO: Bool = false, inputShapes: [String: [Int64]] = [:], evaluator: ConstantEvaluator? = nil, float16Weights: Bool = false) {
+    public init(nhwcIO: Bool = false, inputShapes: [String: [Int64]] = [:], evaluator: ConstantEvaluator? = nil, float16Weights: Bool = false,
+                inputValues: [String: Tensor] = [:]) {
         self.nhwcIO = nhwcIO
         self.inputShapes = inputShapes
         self.evaluator = evaluator
         self.float16Weights = float16Weights
+        self.inputValues = inputValues
     }
 
     public func run(_ model: inout Model) throws(PassError) -> Bool {
         let opset = Int(model.opsetVersion(for: "") ?? 13)
         let g = model.graph
         let ctx = RaisingContext(source: g, opset: opset, opsetImports: model.opsetImports, evaluator: evaluator)
+        ctx.inputValues = inputValues
         for t in g.initializers { if let n = t.name { ctx.bindConstant(n, t) } }
         var inputs: [ValueInfo] = []
         for input in g.inputs where ctx.values[input.name]?.constant == nil {
             inputs.append(try bindInput(input, ctx))
         }
-        for node in g.nodes {
-            ctx.current = node
-            if try QuantRaisings.raise(node, ctx) { continue }
-            if try fold(node, ctx) { continue }
-            guard node.normalizedDomain.isEmpty, let raising = TFLiteRaisings.table[node.opType] else {
-                throw ctx.unsupported(Self.reason(for: node))
-            }
-            if let reason = TFLiteRaisings.blocker(node, inputType: ctx.elementType(of: node.inputs.first ?? "")) {
-                throw ctx.unsupported(reason)
-            }
-            if node.inputs.contains(where: { ctx.dequantized[$0] != nil }) { ctx.floatIslands[node.opType, default: 0] += 1 }
-            try raising(ctx, node)
-        }
+        for node in g.nodes { try Self.raiseNode(node, ctx) }
         let outputs = try finishOutputs(g, ctx)
         for i in inputs.indices { inputs[i].quantization = ctx.inputQuantization[inputs[i].name] }
         var out = Graph(name: g.name ?? "main", inputs: inputs, outputs: outputs, valueInfos: ctx.valueInfos,
@@ -68,6 +62,7 @@ public struct TFLiteRaising: GraphPass {
         var notes: [String] = []
         if let note = QuantRaisings.summary(ctx) { notes.append(note) }
         if halfWeights > 0 { notes.append("float16-weights (\(halfWeights) weights stored as float16 behind DEQUANTIZE, float32 compute)") }
+        if !ctx.specialized.isEmpty { notes.append("shapes-from-input-values (\(ctx.specialized.joined(separator: "; ")))") }
         if !notes.isEmpty { model.metadata.append(MetadataEntry(key: Self.reportKey, value: notes.joined(separator: "\n"))) }
         return true
     }
@@ -170,10 +165,28 @@ public struct TFLiteRaising: GraphPass {
         g.initializers = g.initializers.filter { used.contains($0.name ?? "") }
     }
 
+    // MARK: Nodes
+
+    /// Raises one source node: Q/DQ handling, folding, or its entry in the raising table.
+    /// (Also used for the nodes of an inlined If branch.)
+    static func raiseNode(_ node: Node, _ ctx: RaisingContext) throws(PassError) {
+        ctx.current = node
+        if try QuantRaisings.raise(node, ctx) { return }
+        if try fold(node, ctx) { return }
+        guard node.normalizedDomain.isEmpty, let raising = TFLiteRaisings.table[node.opType] else {
+            throw ctx.unsupported(Self.reason(for: node))
+        }
+        if let reason = TFLiteRaisings.blocker(node, inputType: ctx.elementType(of: node.inputs.first ?? "")) {
+            throw ctx.unsupported(reason)
+        }
+        if node.inputs.contains(where: { ctx.dequantized[$0] != nil }) { ctx.floatIslands[node.opType, default: 0] += 1 }
+        try raising(ctx, node)
+    }
+
     // MARK: Constant folding
 
     /// Folds a node whose inputs are all constants (and Shape of a value of known shape).
-    private func fold(_ node: Node, _ ctx: RaisingContext) throws(PassError) -> Bool {
+    private static func fold(_ node: Node, _ ctx: RaisingContext) throws(PassError) -> Bool {
         if node.opType == "Constant", node.normalizedDomain.isEmpty {
             return try foldConstantNode(node, ctx)
         }
@@ -195,7 +208,7 @@ public struct TFLiteRaising: GraphPass {
         return true
     }
 
-    private func foldConstantNode(_ node: Node, _ ctx: RaisingContext) throws(PassError) -> Bool {
+    private static func foldConstantNode(_ node: Node, _ ctx: RaisingContext) throws(PassError) -> Bool {
         guard let attr = node.attributes.first else { throw ctx.invalid("Constant without a value") }
         let t: Tensor
         switch attr.value {
@@ -219,44 +232,11 @@ public struct TFLiteRaising: GraphPass {
 
     /// Every node the pass cannot raise, with the reason (checked before any work is done).
     public static func unsupportedNodes(in model: Model) -> [(node: String, op: String, reason: String)] {
-        // Values known at conversion time (input shapes are static): initializers, Constant and
-        // Shape outputs, and the outputs of nodes whose inputs are all known (folded).
-        var known = Set(model.graph.initializers.compactMap(\.name))
-        var out: [(node: String, op: String, reason: String)] = []
-        // Declared element types (graph inputs, value infos, initializers) for the kernels' type limits.
-        var types: [String: DataType] = [:]
-        for v in model.graph.inputs + model.graph.valueInfos + model.graph.outputs {
-            if let t = v.type?.tensorType?.elementType { types[v.name] = t }
-        }
-        for t in model.graph.initializers { if let name = t.name { types[name] = t.dataType } }
-        for (values, role) in [(model.graph.inputs, "input"), (model.graph.outputs, "output")] {
-            for v in values where !known.contains(v.name) {
-                if let type = v.type, type.isContainer {
-                    out.append((v.name, "graph \(role)", "\(type) values have no TFLite equivalent (tensors only)"))
-                }
-            }
-        }
-        for n in model.graph.nodes {
-            let present = n.inputs.filter { !$0.isEmpty }
-            let folds = n.normalizedDomain.isEmpty && (["Constant", "Shape"].contains(n.opType)
-                || (!present.isEmpty && present.allSatisfy { known.contains($0) } && n.attributes.allSatisfy { $0.subgraphs.isEmpty }))
-            if folds {
-                known.formUnion(n.outputs)
-                continue
-            }
-            if n.normalizedDomain.isEmpty, TFLiteRaisings.table[n.opType] != nil {
-                if let reason = TFLiteRaisings.blocker(n, inputType: n.inputs.first.flatMap { types[$0] }) {
-                    out.append((n.label, n.qualifiedOpType, reason))
-                }
-                continue
-            }
-            out.append((n.label, n.qualifiedOpType, reason(for: n)))
-        }
-        return out
+        RaisingPreflight.blockers(in: model)
     }
 
     static func reason(for node: Node) -> String {
-        if node.attributes.contains(where: { !$0.subgraphs.isEmpty }) {
+        if node.attributes.contains(where: { !$0.subgraphs.isEmpty }), TFLiteRaisings.table[node.opType] == nil {
             return "control flow (\(node.opType) with subgraphs) has no TFLite raising yet"
         }
         if !node.normalizedDomain.isEmpty { return "ops of domain '\(node.normalizedDomain)' have no TFLite equivalent here" }
@@ -271,9 +251,23 @@ typealias Raising = @Sendable (RaisingContext, Node) throws(PassError) -> Void
 enum TFLiteRaisings {
     static let table: [String: Raising] = {
         var t: [String: Raising] = [:]
-        for family in [ConvRaisings.table, ElementwiseRaisings.table, ShapeRaisings.table, QuantRaisings.table, SliceRaisings.table] {
+        for family in [ConvRaisings.table, ElementwiseRaisings.table, ShapeRaisings.table, QuantRaisings.table, SliceRaisings.table]
+            + families.map({ $0.table }) {
             t.merge(family) { a, _ in a }
         }
+        return t
+    }()
+
+    /// Op families that declare their pre-flight checks and constraints with their raisings.
+    static let families: [any RaisingFamily.Type] = [
+        ControlFlowRaisings.self, PadRaisings.self, PReluRaisings.self, ResizeRaisings.self, ConvTransposeRaisings.self, SplitRaisings.self,
+    ]
+
+    /// Pre-flight checks of ops whose limits show without running anything (attributes, constant
+    /// inputs): a reason when the node cannot be raised.
+    static let checks: [String: PreflightCheck] = {
+        var t: [String: PreflightCheck] = [:]
+        for family in families { t.merge(family.checks) { a, _ in a } }
         return t
     }()
 }

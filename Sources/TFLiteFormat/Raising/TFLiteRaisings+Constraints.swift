@@ -87,7 +87,7 @@ extension TFLiteRaisings {
         "Slice": "constant starts/ends/axes/steps", "Expand": "constant shape",
         "QuantizeLinear": "int8/uint8 (uint8 becomes int8, zero point − 128), per-tensor for activations; fused into the int8 op before it",
         "DequantizeLinear": "of constants (weights, per-channel), of QuantizeLinear outputs or of int8/uint8 graph inputs (per-tensor); DEQUANTIZE only before float ops",
-    ]
+    ].merging(families.flatMap { $0.constraints }) { a, _ in a }
 
     /// The table line of `op`: its element types and its other constraints.
     static func summary(_ op: String) -> String {
