@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "CFlatORT", path: "Formats/ort/CFlatORT", publicHeadersPath: "include"),
         .target(name: "ORTFormat", dependencies: ["ModelIR", "ModelFiles", "OpSet", "CFlatORT"]),
         .target(name: "Passes", dependencies: ["ModelIR", "OpSet"]),
-        .target(name: "TFLiteFormat", dependencies: ["ModelIR", "ModelFiles", "Passes", "CFlatTFLite"]),
+        .target(name: "TFLiteFormat", dependencies: ["ModelIR", "ModelFiles", "OpSet", "Passes", "CFlatTFLite"]),
 
         // MARK: Library API and CLI
         .target(name: "ModelConvKit", dependencies: ["ModelIR", "ModelFiles", "OpSet", "Passes", "ONNXFormat", "TFLiteFormat", "ORTFormat", "Interpreter", "Validation", "ShapeInference"]),

@@ -1,3 +1,4 @@
+import OpSet
 import ModelIR
 
 extension ResizeKernels {
@@ -34,32 +35,7 @@ extension ResizeKernels {
 
         /// Tap weights for the fractional position `ratio` in (0, 1].
         static func coefficients(ratio r: Double, scale: Double, options o: Options) -> [Double] {
-            let a = o.cubicA
-            if o.antialias {
-                let s = min(scale, 1)
-                if o.mode == "linear" {
-                    let start = Int((-1 / s).rounded(.down)) + 1
-                    let c = (0..<(2 - 2 * start)).map { k in min(max(1 - abs((Double(start + k) - r) * s), 0), 1) }
-                    return normalized(c)
-                }
-                let start = Int((-2 / s).rounded(.down)) + 1
-                let c = (start..<(2 - start)).map { i in cubic(abs(s * (Double(i) - r)), a) }
-                return normalized(c)
-            }
-            if o.mode == "linear" { return [1 - r, r] }
-            return [cubic(1 + r, a), cubic(r, a), cubic(1 - r, a), cubic(2 - r, a)]
-        }
-
-        /// Keys' cubic convolution kernel at distance `x` ≥ 0.
-        static func cubic(_ x: Double, _ a: Double) -> Double {
-            if x <= 1 { return ((a + 2) * x - (a + 3)) * x * x + 1 }
-            if x < 2 { return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a }
-            return 0
-        }
-
-        static func normalized(_ c: [Double]) -> [Double] {
-            let sum = c.reduce(0, +)
-            return sum == 0 ? c : c.map { $0 / sum }
+            ResizeInterpolation.coefficients(ratio: r, scale: scale, mode: o.mode, cubicA: o.cubicA, antialias: o.antialias)
         }
 
         /// Interpolates `values` (of `shape`) along `axis`.

@@ -1,3 +1,4 @@
+import OpSet
 import ModelIR
 
 /// Whether a TFLite resize variant reproduces an ONNX Resize, decided by comparing both mappings
@@ -138,7 +139,7 @@ enum ResizeMapping {
             let first = Int64(floor) - Int64(n / 2) + (integral ? 0 : 1)
             if spec.excludeOutside {
                 for k in 0..<n where first + Int64(k) < 0 || first + Int64(k) >= input { coeffs[k] = 0 }
-                coeffs = normalized(coeffs)
+                coeffs = ResizeInterpolation.normalized(coeffs)
             }
             t.count = n
             for k in 0..<n {
@@ -151,31 +152,7 @@ enum ResizeMapping {
 
     /// Tap weights at fractional position `r` in (0, 1].
     static func coefficients(ratio r: Double, scale: Double, _ spec: Spec) -> [Double] {
-        let a = spec.cubicA
-        if spec.antialias {
-            // The kernel stretched by 1 / scale when downsampling.
-            let s = min(scale, 1)
-            if spec.mode == "linear" {
-                let start = Int((-1 / s).rounded(.down)) + 1
-                return normalized((0..<(2 - 2 * start)).map { k in min(max(1 - abs((Double(start + k) - r) * s), 0), 1) })
-            }
-            let start = Int((-2 / s).rounded(.down)) + 1
-            return normalized((start..<(2 - start)).map { i in keys(abs(s * (Double(i) - r)), a) })
-        }
-        if spec.mode == "linear" { return [1 - r, r] }
-        return [keys(1 + r, a), keys(r, a), keys(1 - r, a), keys(2 - r, a)]
-    }
-
-    /// Keys' cubic convolution kernel with coefficient `a` at distance `x` ≥ 0.
-    static func keys(_ x: Double, _ a: Double) -> Double {
-        if x <= 1 { return ((a + 2) * x - (a + 3)) * x * x + 1 }
-        if x < 2 { return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a }
-        return 0
-    }
-
-    static func normalized(_ c: [Double]) -> [Double] {
-        let sum = c.reduce(0, +)
-        return sum == 0 ? c : c.map { $0 / sum }
+        ResizeInterpolation.coefficients(ratio: r, scale: scale, mode: spec.mode, cubicA: spec.cubicA, antialias: spec.antialias)
     }
 
     // MARK: One axis
