@@ -74,15 +74,7 @@ public struct NDArray: Sendable, Equatable {
     /// Row-major strides of `shape`.
     public var strides: [Int] { NDArray.strides(of: shape) }
 
-    public static func strides(of shape: [Int]) -> [Int] {
-        var s = [Int](repeating: 1, count: shape.count)
-        var acc = 1
-        for i in stride(from: shape.count - 1, through: 0, by: -1) {
-            s[i] = acc
-            acc *= shape[i]
-        }
-        return s
-    }
+    public static func strides(of shape: [Int]) -> [Int] { shape.rowMajorStrides }
 
     /// Product of dims.
     public static func count(of shape: [Int]) -> Int { shape.reduce(1, *) }

@@ -14,3 +14,16 @@ extension Array where Element == Int {
         }
     }
 }
+
+extension Array where Element == Int {
+    /// The row-major strides of this shape (last axis 1), in elements.
+    public var rowMajorStrides: [Int] {
+        var s = [Int](repeating: 1, count: count)
+        var acc = 1
+        for i in stride(from: count - 1, through: 0, by: -1) {
+            s[i] = acc
+            acc *= self[i]
+        }
+        return s
+    }
+}

@@ -31,7 +31,7 @@ extension TFLiteReadContext {
         guard elementSize > 0, values.count % elementSize == 0 else {
             throw .unsupported(path: path, element: element, reason: "sparse \(dataType) tensors are not supported")
         }
-        let strides = NDStrides.of(shape.map(Int.init))
+        let strides = shape.map(Int.init).rowMajorStrides
         var dense = [UInt8](repeating: 0, count: count * elementSize)
         var failure: String? = nil
         values.withUnsafeBytes { raw in
@@ -76,18 +76,5 @@ extension TFLiteReadContext {
         case TFL_SPARSE_INDEX_UINT8: return UnsafeBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: n).map(Int.init)
         default: return []
         }
-    }
-}
-
-/// Row-major strides.
-enum NDStrides {
-    static func of(_ shape: [Int]) -> [Int] {
-        var s = [Int](repeating: 1, count: shape.count)
-        var acc = 1
-        for i in stride(from: shape.count - 1, through: 0, by: -1) {
-            s[i] = acc
-            acc *= shape[i]
-        }
-        return s
     }
 }
