@@ -25,14 +25,17 @@ enum ConvLowerings {
         Attribute(name: "strides", value: .ints([node.option("stride_h", default: 1), node.option("stride_w", default: 1)]))
     }
 
+    static func dilations(_ node: Node) -> Attribute {
+        Attribute(name: "dilations", value: .ints([node.option("dilation_h_factor", default: 1), node.option("dilation_w_factor", default: 1)]))
+    }
+
     static let conv: Lowering = { ctx, node throws(PassError) in
         let out = node.outputs[0]
         let x = ctx.toChannelsFirst(ctx.real(node.input(0)))
         let w = ctx.toChannelsFirst(ctx.real(node.input(1)))  // OHWI → OIHW
         var inputs = [x, w]
         if !node.input(2).isEmpty { inputs.append(ctx.real(node.input(2))) }
-        let dilations = Attribute(name: "dilations", value: .ints([node.option("dilation_h_factor", default: 1), node.option("dilation_w_factor", default: 1)]))
-        var y = ctx.emit("Conv", inputs, [autoPad(node), strides(node), dilations])
+        var y = ctx.emit("Conv", inputs, [autoPad(node), strides(node), dilations(node)])
         y = try ctx.activation(node.option("fused_activation_function"), y)
         let result = ctx.floatResult(for: out)
         _ = ctx.toChannelsLast(y, into: result)
@@ -49,8 +52,7 @@ enum ConvLowerings {
         let w = ctx.emit("Transpose", [ctx.real(node.input(1))], [Attribute(name: "perm", value: .ints([3, 0, 1, 2]))])
         var inputs = [x, w]
         if !node.input(2).isEmpty { inputs.append(ctx.real(node.input(2))) }
-        let dilations = Attribute(name: "dilations", value: .ints([node.option("dilation_h_factor", default: 1), node.option("dilation_w_factor", default: 1)]))
-        var y = ctx.emit("Conv", inputs, [autoPad(node), strides(node), dilations, Attribute(name: "group", value: .int(channels))])
+        var y = ctx.emit("Conv", inputs, [autoPad(node), strides(node), dilations(node), Attribute(name: "group", value: .int(channels))])
         y = try ctx.activation(node.option("fused_activation_function"), y)
         let result = ctx.floatResult(for: out)
         _ = ctx.toChannelsLast(y, into: result)

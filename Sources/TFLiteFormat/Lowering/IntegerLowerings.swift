@@ -23,6 +23,13 @@ enum IntegerLowerings {
         "MEAN": mean,
     ]
 
+    /// The int8 clamp range of the node's fused activation on output quantization `q`; nil for
+    /// activations that are not a clamp.
+    static func activationRange(_ node: Node, _ q: (scale: Float, zeroPoint: Int64)) -> (min: Int32, max: Int32)? {
+        FixedPointRequantization.activationRange(Int(node.option("fused_activation_function")), scale: q.scale,
+                                                 zeroPoint: Int32(q.zeroPoint), type: .int8)
+    }
+
     // MARK: Convolution
 
     /// The requantization multipliers of an accumulator `x · w` into `output`, one per channel.
@@ -47,16 +54,14 @@ enum IntegerLowerings {
         let (x, w, bias, out) = (node.input(0), node.input(1), node.input(2), node.outputs[0])
         guard let qx = ctx.int8Quantization(x), let qo = ctx.int8Quantization(out), let ws = symmetricWeightScales(ctx, w),
               bias.isEmpty || ctx.dataType(bias) == .int32,
-              let range = FixedPointRequantization.activationRange(Int(node.option("fused_activation_function")), scale: qo.scale,
-                                                                   zeroPoint: Int32(qo.zeroPoint), type: .int8),
+              let range = activationRange(node, qo),
               let wDims = ctx.dims(w), wDims.count == 4, let channels = wDims[depthwise ? 3 : 0].fixedValue,
               let inChannels = ctx.dims(x)?.last?.fixedValue,
               let ms = multipliers(input: qx.scale, weights: ws, output: qo.scale, channels: Int(channels)) else { return false }
         let xFirst = ctx.toChannelsFirst(x)
         // OHWI → OIHW; depthwise [1, H, W, C·M] → [C·M, 1, H, W].
         let wFirst = depthwise ? ctx.emit("Transpose", [w], [Attribute(name: "perm", value: .ints([3, 0, 1, 2]))]) : ctx.toChannelsFirst(w)
-        var attributes = [ConvLowerings.autoPad(node), ConvLowerings.strides(node),
-                          Attribute(name: "dilations", value: .ints([node.option("dilation_h_factor", default: 1), node.option("dilation_w_factor", default: 1)]))]
+        var attributes = [ConvLowerings.autoPad(node), ConvLowerings.strides(node), ConvLowerings.dilations(node)]
         if depthwise { attributes.append(Attribute(name: "group", value: .int(inChannels))) }
         let accFirst = ctx.emit("ConvInteger", [xFirst, wFirst, ctx.int8Scalar("input_zero_point", qx.zeroPoint)], attributes)
         var acc = ctx.toChannelsLast(accFirst)
@@ -74,8 +79,7 @@ enum IntegerLowerings {
         let (x, w, bias, out) = (node.input(0), node.input(1), node.input(2), node.outputs[0])
         guard node.option("weights_format") == 0, let qx = ctx.int8Quantization(x), let qo = ctx.int8Quantization(out),
               let ws = symmetricWeightScales(ctx, w), bias.isEmpty || ctx.dataType(bias) == .int32,
-              let range = FixedPointRequantization.activationRange(Int(node.option("fused_activation_function")), scale: qo.scale,
-                                                                   zeroPoint: Int32(qo.zeroPoint), type: .int8),
+              let range = activationRange(node, qo),
               let wDims = ctx.dims(w), wDims.count == 2, let units = wDims[0].fixedValue, let depth = wDims[1].fixedValue,
               ws.count == 1 || ws.count == Int(units) else { return false }
         let rows = ctx.emit("Reshape", [x, ctx.int64s("shape", [-1, depth])])
@@ -100,8 +104,7 @@ enum IntegerLowerings {
     static func addSub(_ ctx: LoweringContext, _ node: Node, subtract: Bool) throws(PassError) -> Bool {
         let (a, b, out) = (node.input(0), node.input(1), node.outputs[0])
         guard let qa = ctx.int8Quantization(a), let qb = ctx.int8Quantization(b), let qo = ctx.int8Quantization(out),
-              let range = FixedPointRequantization.activationRange(Int(node.option("fused_activation_function")), scale: qo.scale,
-                                                                   zeroPoint: Int32(qo.zeroPoint), type: .int8) else { return false }
+              let range = activationRange(node, qo) else { return false }
         let leftShift = 20
         let twiceMax = 2 * Double(max(qa.scale, qb.scale))
         let ma = FixedPointRequantization.quantizeMultiplier(Double(qa.scale) / twiceMax)
@@ -128,8 +131,7 @@ enum IntegerLowerings {
         let (fh, fw) = (node.option("filter_height", default: 1), node.option("filter_width", default: 1))
         let (sh, sw) = (node.option("stride_h", default: 1), node.option("stride_w", default: 1))
         guard let qx = ctx.int8Quantization(x), let qo = ctx.int8Quantization(out), qx == qo, fh * fw < 65536,
-              let range = FixedPointRequantization.activationRange(Int(node.option("fused_activation_function")), scale: qo.scale,
-                                                                   zeroPoint: Int32(qo.zeroPoint), type: .int8),
+              let range = activationRange(node, qo),
               let dims = ctx.dims(x)?.map(\.fixedValue), dims.count == 4, let h = dims[1], let w = dims[2], let c = dims[3],
               let counts = windowCounts(height: h, width: w, filter: (fh, fw), stride: (sh, sw), same: node.option("padding") == 0)
         else { return false }

@@ -32,9 +32,7 @@ extension LoweringContext {
         let right = multipliers.map { Int64(min(max(-$0.shift, 0), 31)) }
         guard right.contains(where: { $0 > 0 }) else { return high }
         let half = perChannel("half", right.map { $0 > 0 ? Int64(1) << ($0 - 1) : 0 })
-        let divisor = perChannel("divisor", right.map { Int64(1) << $0 })
-        let magnitude = emit("Div", [emit("Add", [emit("Abs", [high]), half]), divisor])
-        return emit("Mul", [magnitude, emit("Sign", [high])])
+        return roundingDivide(high, by: perChannel("divisor", right.map { Int64(1) << $0 }), half: half)
     }
 
     /// Integer division rounded half away from zero (`(v ± n/2) / n` in C), `n` a positive int64 value.
