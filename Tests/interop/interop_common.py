@@ -410,7 +410,9 @@ def load_refs(npz_path: Path) -> tuple[dict[str, np.ndarray], dict[str, np.ndarr
 OPT_LEVELS = ("disable", "basic", "extended", "all")
 
 
-def ort_run(model_path: Path | str, feeds: dict[str, np.ndarray], opt_level: str = "all"):
+def ort_run(model_path: Path | str, feeds: dict[str, np.ndarray], opt_level: str = "all", only_model_inputs: bool = False):
+    """onnxruntime (CPU, one thread) on `feeds`: {output name: array}. With `only_model_inputs`, feeds the
+    model does not declare are left out (e.g. reference inputs of state the conversion made optional)."""
     import onnxruntime as ort
 
     so = ort.SessionOptions()
@@ -427,6 +429,8 @@ def ort_run(model_path: Path | str, feeds: dict[str, np.ndarray], opt_level: str
     ort.set_default_logger_severity(4)
     sess = ort.InferenceSession(str(model_path), sess_options=so, providers=["CPUExecutionProvider"])
     names = [o.name for o in sess.get_outputs()]
+    if only_model_inputs:
+        feeds = {i.name: feeds[i.name] for i in sess.get_inputs() if i.name in feeds}
     values = sess.run(names, feeds)
     return dict(zip(names, values))
 

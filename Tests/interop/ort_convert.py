@@ -25,20 +25,15 @@ from pathlib import Path
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import interop_common as ic  # noqa: E402
 
 
 def run(model, refs, extra=None):
-    o = ort.SessionOptions()
-    o.intra_op_num_threads = 1
-    s = ort.InferenceSession(str(model), o, providers=["CPUExecutionProvider"])
     feeds = dict(extra or {})
     feeds.update({k.split(":", 1)[1]: refs[k] for k in refs.files if k.startswith("input:")})
-    names = [x.name for x in s.get_outputs()]
-    return dict(zip(names, s.run(names, {i.name: feeds[i.name] for i in s.get_inputs() if i.name in feeds})))
+    return ic.ort_run(model, feeds, only_model_inputs=True)
 
 
 meta = {}

@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import interop_common as ic  # noqa: E402
@@ -46,15 +45,6 @@ def convert(modelconv, src, dst, extra=()):
     return r.returncode, r.stderr.strip(), r.stdout, seconds, max(peak, before) / 1024
 
 
-def run_onnx(path, feeds):
-    """onnxruntime (one thread) on the reference inputs: {output name: array}."""
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 1
-    sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-    names = [o.name for o in sess.get_outputs()]
-    return dict(zip(names, sess.run(names, {i.name: feeds[i.name] for i in sess.get_inputs() if i.name in feeds})))
-
-
 def steps_from(refs, key, name, y):
     """Largest distance of integer output `y` from a stored LiteRT output, in steps (None when absent)."""
     if f"{key}:{name}" not in refs.files:
@@ -69,7 +59,7 @@ def qdq_form_steps(modelconv, src, tmp, feeds, refs, meta):
     rc, err, _, _, _ = convert(modelconv, src, dst, ["--int8", "qdq"])
     if rc != 0:
         return "convert failed"
-    got = run_onnx(dst, feeds)
+    got = ic.ort_run(dst, feeds, only_model_inputs=True)
     steps = [steps_from(refs, "output_builtin_ref", o["name"], got[o["name"]]) for o in meta["outputs"]
              if o["name"] in got and got[o["name"]].dtype.kind in "iu"]
     return f"{max(s for s in steps if s is not None):g}" if any(s is not None for s in steps) else "-"
@@ -96,7 +86,7 @@ def main():
                 meta = json.loads((corpus / "refs" / f"{mid}.json").read_text())
                 feeds = {k.split(":", 1)[1]: refs[k] for k in refs.files if k.startswith("input:")}
                 try:
-                    got = run_onnx(dst, feeds)
+                    got = ic.ort_run(dst, feeds, only_model_inputs=True)
                 except Exception as e:  # noqa: BLE001
                     problems.append(f"onnxruntime: {str(e).splitlines()[0][:120]}")
                     got = {}
