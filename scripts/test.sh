@@ -13,11 +13,6 @@ swift build --build-tests
 swift test --skip-build
 
 BIN=.build/debug/modelconv
-echo "== ONNX -> TFLite (issue 7, in progress: reported, not yet gating)"
-# Models the converter does not support yet are listed with the reason; the ones it converts must
-# still match in LiteRT, which the script's table shows. This tier gates once issue 7 is resolved.
-python3 Tests/interop/onnx_to_tflite.py --modelconv "$BIN" || echo "onnx_to_tflite: some corpus models are not converted yet (see the table above)"
-
 echo "== TFLite -> ONNX -> TFLite (issue 8 point 2, in progress: reported, not yet gating)"
 python3 Tests/interop/tflite_onnx_tflite.py --modelconv "$BIN" || echo "tflite_onnx_tflite: not every round trip returns the original model yet (see the table above)"
 
@@ -28,6 +23,7 @@ python3 Tests/interop/external_data_check.py --modelconv "$BIN" || status=1
 python3 Tests/interop/onnx_roundtrip.py --modelconv "$BIN" || status=1
 python3 Tests/interop/shape_inference_compare.py --modelconv "$BIN" || status=1
 python3 Tests/interop/tflite_roundtrip.py --modelconv "$BIN" || status=1
+python3 Tests/interop/onnx_to_tflite.py --modelconv "$BIN" || status=1
 python3 Tests/interop/tflite_to_onnx.py --modelconv "$BIN" || status=1
 python3 Tests/interop/onnx_node_tests_to_tflite.py --modelconv "$BIN" || status=1
 python3 Tests/interop/ort_convert.py --modelconv "$BIN" || status=1

@@ -60,7 +60,7 @@ def run_litert(path, feeds, nhwc_io):
         x = feeds[d["name"]]
         if nhwc_io and x.ndim == 4:
             x = x.transpose(0, 2, 3, 1)
-        it.set_tensor(d["index"], np.ascontiguousarray(x).astype(d["dtype"]))
+        it.set_tensor(d["index"], np.array(x, dtype=d["dtype"], order="C"))  # keeps 0-d inputs 0-d
     it.invoke()
     outs, steps = {}, {}
     details = {d["index"]: d for d in it.get_tensor_details()}

@@ -4,9 +4,9 @@ import Passes
 /// Conv, pools, global pools, Gemm and MatMul.
 enum ConvRaisings {
     static let table: [String: Raising] = [
-        "Conv": conv,
-        "MaxPool": { ctx, node throws(PassError) in try pool("MAX_POOL_2D", ctx, node) },
-        "AveragePool": { ctx, node throws(PassError) in try pool("AVERAGE_POOL_2D", ctx, node) },
+        "Conv": { ctx, node throws(PassError) in try windowed(ctx, node, conv) },
+        "MaxPool": { ctx, node throws(PassError) in try windowed(ctx, node) { c, n throws(PassError) in try pool("MAX_POOL_2D", c, n) } },
+        "AveragePool": { ctx, node throws(PassError) in try windowed(ctx, node) { c, n throws(PassError) in try pool("AVERAGE_POOL_2D", c, n) } },
         "GlobalAveragePool": { ctx, node throws(PassError) in try globalPool("MEAN", ctx, node) },
         "GlobalMaxPool": { ctx, node throws(PassError) in try globalPool("REDUCE_MAX", ctx, node) },
         "Gemm": gemm,

@@ -261,6 +261,7 @@ enum TFLiteRaisings {
     /// Op families that declare their pre-flight checks and constraints with their raisings.
     static let families: [any RaisingFamily.Type] = [
         ControlFlowRaisings.self, PadRaisings.self, PReluRaisings.self, ResizeRaisings.self, ConvTransposeRaisings.self, SplitRaisings.self,
+        GatherRaisings.self, RecurrentRaisings.self,
     ]
 
     /// Pre-flight checks of ops whose limits show without running anything (attributes, constant

@@ -19,11 +19,12 @@ extension TFLiteRaisings {
             "Max": ordered, "Min": ordered, "Clip": ordered, "Neg": arithmetic,
             "Greater": comparable, "Less": comparable, "Equal": [.bool] + comparable, "ArgMax": [.float, .int8, .uint8, .int32],
             "ReduceSum": arithmetic, "ReduceMax": ordered, "ReduceMin": ordered,
+            "Gather": [.float, .int8, .uint8, .int16, .int32, .int64, .bool],
         ]
         // int32 POW fails at run time on negative exponents.
         for op in ["Pow", "Abs", "Exp", "Log", "Sqrt", "Sigmoid", "Tanh", "Floor", "Ceil", "Relu", "LeakyRelu", "HardSigmoid",
                    "HardSwish", "Reciprocal", "Softmax", "BatchNormalization", "Conv", "MaxPool", "AveragePool",
-                   "GlobalAveragePool", "GlobalMaxPool", "Gemm", "MatMul", "ReduceMean"] {
+                   "GlobalAveragePool", "GlobalMaxPool", "Gemm", "MatMul", "ReduceMean", "LSTM"] {
             t[op] = float
         }
         return t
@@ -45,11 +46,15 @@ extension TFLiteRaisings {
         func used(_ i: Int) -> Bool { i < node.outputs.count && !node.outputs[i].isEmpty }
         switch node.opType {
         case "MaxPool", "AveragePool":
-            if let k = node.intsAttribute("kernel_shape"), k.count != 2 { return "only 2-D pooling is supported (kernel_shape has \(k.count) dims)" }
+            if let k = node.intsAttribute("kernel_shape"), !(1...2).contains(k.count) {
+                return "only 1-D and 2-D pooling is supported (kernel_shape has \(k.count) dims)"
+            }
             if let d = node.intsAttribute("dilations"), d.contains(where: { $0 != 1 }) { return "dilated pooling is not supported" }
             if used(1) { return "MaxPool's Indices output has no TFLite equivalent" }
         case "Conv":
-            if let k = node.intsAttribute("kernel_shape"), k.count != 2 { return "only 2-D convolutions are supported (kernel_shape has \(k.count) dims)" }
+            if let k = node.intsAttribute("kernel_shape"), !(1...2).contains(k.count) {
+                return "only 1-D and 2-D convolutions are supported (kernel_shape has \(k.count) dims)"
+            }
         case "BatchNormalization":
             if (node.intAttribute("training_mode") ?? 0) != 0 || used(1) || used(2) { return "training-mode BatchNormalization is not supported" }
         case "Cast":
@@ -74,9 +79,9 @@ extension TFLiteRaisings {
 
     /// Limits of the raisings beyond element types, shown by `modelconv ops --target tflite`.
     static let constraints: [String: String] = [
-        "Conv": "2-D, constant weights; groups become DEPTHWISE_CONV_2D or SPLIT + CONV_2D + CONCATENATION",
-        "MaxPool": "2-D, no dilations, no Indices output; explicit pads equal to SAME, or padded with PADV2",
-        "AveragePool": "2-D, no dilations; pads equal to SAME, or padded with PAD",
+        "Conv": "1-D (as 2-D over a height of 1) or 2-D, constant weights; groups become DEPTHWISE_CONV_2D or SPLIT + CONV_2D + CONCATENATION",
+        "MaxPool": "1-D or 2-D, no dilations, no Indices output; explicit pads equal to SAME, or padded with PADV2",
+        "AveragePool": "1-D or 2-D, no dilations; pads equal to SAME, or padded with PAD",
         "Gemm": "constant B and C", "MatMul": "constant 2-D B → FULLY_CONNECTED, else BATCH_MATMUL",
         "BatchNormalization": "inference mode, constant scale, bias, mean and variance",
 "Dropout": "inference (training_mode a constant false, or ratio a constant 0)",
