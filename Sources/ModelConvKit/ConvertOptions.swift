@@ -12,6 +12,9 @@ public struct ConvertOptions: Sendable {
     public var nhwcIO: Bool
     /// Converting to TFLite: float16 weights expanded by DEQUANTIZE, float32 compute.
     public var float16 = false
+    /// Converting to TFLite: keep dynamic input dims as -1 in `shape_signature` where the graph allows
+    /// (else they are fixed to the validation inputs' shapes, as `--dim` fixes named ones).
+    public var keepDynamicDims = true
     /// Converting from TFLite: how int8 ops become ONNX ops.
     public var int8Form = Int8Form.exact
 

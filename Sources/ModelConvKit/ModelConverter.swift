@@ -70,7 +70,11 @@ public struct ModelConverter: Sendable {
                 plan.inputValues[name] = array.toTensor(name: name)
             }
         }
-        let applied = try plan.run(&converted)
+        var applied = try plan.run(&converted)
+        if sourceFormat == .onnx, targetFormat == .tflite, options.keepDynamicDims {
+            let axes = Self.dynamicAxes(of: model, fixed: options.inputs.dims)
+            if !axes.isEmpty { applied.append(Self.keepDynamicDims(&converted, source: model, plan: plan, axes: axes)) }
+        }
         try registry.writer(for: targetFormat).write(converted, to: output, protecting: [input])
         let (readBack, _) = try read(path: output)
         let (expected, actual) = (Self.comparable(converted, for: targetFormat), Self.comparable(readBack, for: targetFormat))

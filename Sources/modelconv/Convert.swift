@@ -14,8 +14,8 @@ struct Convert: ParsableCommand {
             Formats: .onnx, .tflite and .ort, in any pair. .tflite -> .onnx/.ort: TFLite ops lowered \
             to ONNX ops, NHWC kept at the boundary, int8 ops as exact integer ONNX ops or QDQ (see \
             --int8). .onnx -> .tflite: NHWC inside, NCHW inputs/outputs unless --nhwc-io, QDQ models \
-            as int8 ops; dynamic input dims are fixed to the validation inputs' shapes (see --dim and \
-            --inputs). .onnx <-> .ort: onnxruntime's contrib ops are rewritten to standard ops. A cross-format \
+            as int8 ops; dynamic input dims stay dynamic (-1 in shape_signature) when the graph runs at \
+            any size, else they are fixed to the validation inputs' shapes (see --dim, --fix-dims and --inputs). .onnx <-> .ort: onnxruntime's contrib ops are rewritten to standard ops. A cross-format \
             conversion is validated: source and result run in the reference interpreter on the same \
             inputs (generated, or --input/--inputs) and must agree; exit code 3 when they do not.
             """)
@@ -37,6 +37,9 @@ struct Convert: ParsableCommand {
 
     @Flag(help: "Converting to .tflite: make rank-4 inputs and outputs NHWC (no boundary transposes).")
     var nhwcIo = false
+
+    @Flag(help: "Converting to .tflite: fix every dynamic input dim to the validation inputs' shapes (no -1 in shape_signature).")
+    var fixDims = false
 
     @Flag(help: "Converting to .tflite: store float32 weights as float16 expanded by DEQUANTIZE (float32 compute).")
     var float16 = false
@@ -70,6 +73,7 @@ struct Convert: ParsableCommand {
             options.quantizedSteps = steps
             options.float16 = float16
             options.int8Form = int8
+            options.keepDynamicDims = !fixDims
             let report = try converter.convert(input: input, output: output, options: options)
             FileHandleWriter.writeStdout(json ? report.renderJSON() : report.renderText())
         }

@@ -10,7 +10,11 @@ tier (atol 1e-5 + rtol 1e-4), integer outputs within 1 step, float outputs of a 
 within 1 quantization step of the tensor it dequantizes (the two onnxruntime configurations differ by 1 step),
 outputs of float16 models within the float16 tier (atol 1e-3 + rtol 1e-3: onnxruntime computes in float16, LiteRT in float32). Models the pre-flight refuses are listed
 as NOT SUPPORTED with the reason and count as failures.
-Prints a table: model, ops, transposes left, seconds, peak memory, max error; then `N passed, M failed`.
+Dynamic dims: where the written model keeps an input dim dynamic (-1 in shape_signature), LiteRT is
+resized to 3x that dim and run on seeded random inputs (drawn in the reference inputs' range) next to
+onnxruntime on the source with the same inputs, with the same tolerances; a mismatch fails the model.
+Prints a table: model, ops, transposes left, seconds, peak memory, max error, dynamic dims; then
+`N passed, M failed`.
 
 Usage: python3 Tests/interop/onnx_to_tflite.py --modelconv PATH [--corpus DIR] [--nhwc-io]
 """
@@ -78,6 +82,27 @@ def run_litert(path, feeds, nhwc_io):
     return outs, steps
 
 
+def dynamic_feeds(path, feeds, nhwc_io, seed):
+    """Inputs 3x as large in each dim the .tflite keeps dynamic (None when none is), drawn in the range of `feeds`."""
+    it = Interpreter(model_path=str(path), num_threads=1)
+    rng = np.random.default_rng(seed)
+    out, grown = {}, False
+    for d in it.get_input_details():
+        x = feeds[d["name"]]
+        signature = list(d["shape_signature"])
+        if nhwc_io and x.ndim == 4:
+            signature = [signature[i] for i in (0, 3, 1, 2)]
+        shape = [n * 3 if s < 0 else n for n, s in zip(x.shape, signature)]
+        grown = grown or shape != list(x.shape)
+        if shape == list(x.shape):
+            out[d["name"]] = x
+        elif np.issubdtype(x.dtype, np.floating):
+            out[d["name"]] = rng.uniform(float(x.min()), float(x.max()), size=shape).astype(x.dtype)
+        else:
+            out[d["name"]] = rng.integers(int(x.min()), int(x.max()) + 1, size=shape).astype(x.dtype)
+    return out if grown else None
+
+
 def compare(got, want, step=None, tol=(ATOL, RTOL)):
     """Max error and whether it is within tolerance (float tier `tol`, or 1 step for integers and dequantized outputs)."""
     if got.shape != want.shape:
@@ -112,14 +137,14 @@ def main():
             pre = subprocess.run([modelconv, "ops", "--target", "tflite", str(src)], capture_output=True, text=True)
             if pre.returncode != 0:
                 reasons = [line.strip() for line in pre.stdout.splitlines() if line.strip()]
-                rows.append([mid, "-", "-", "-", "-", "NOT SUPPORTED"])
+                rows.append([mid, "-", "-", "-", "-", "NOT SUPPORTED", "-"])
                 notes.append(f"{mid}: NOT SUPPORTED — {len(reasons)} node(s), e.g. {ic.one_line(reasons[0] if reasons else pre.stderr, 160)}")
                 failed += 1
                 continue
             dst = Path(tmp) / f"{mid}.tflite"
             rc, err, out, seconds, peak = convert(modelconv, src, dst, refs_path, extra)
             if rc != 0:
-                rows.append([mid, "-", "-", f"{seconds:.2f}", f"{peak:.0f} MiB", "CONVERT FAILED"])
+                rows.append([mid, "-", "-", f"{seconds:.2f}", f"{peak:.0f} MiB", "CONVERT FAILED", "-"])
                 notes.append(f"{mid}: convert failed (exit {rc}): {ic.one_line(err, 200)}")
                 failed += 1
                 continue
@@ -134,7 +159,7 @@ def main():
             try:
                 got, steps = run_litert(dst, feeds, args.nhwc_io)
             except Exception as e:  # noqa: BLE001
-                rows.append([mid, str(report["nodesOut"]), str(report["transposesLeft"]), f"{seconds:.2f}", f"{peak:.0f} MiB", "LITERT FAILED"])
+                rows.append([mid, str(report["nodesOut"]), str(report["transposesLeft"]), f"{seconds:.2f}", f"{peak:.0f} MiB", "LITERT FAILED", "-"])
                 notes.append(f"{mid}: LiteRT failed: {ic.one_line(str(e), 200)}")
                 failed += 1
                 continue
@@ -147,11 +172,25 @@ def main():
                 e, good = compare(got[name], w, steps.get(name), tiers.get(name, (ATOL, RTOL)))
                 errors.append(e if len(want) == 1 else f"{name}: {e}")
                 ok = ok and good
+            dynamic = "-"
+            grown = dynamic_feeds(dst, feeds, args.nhwc_io, seed=len(mid))
+            if grown is not None:
+                try:
+                    want3 = ic.ort_run(src, grown, "all")
+                    got3, steps3 = run_litert(dst, grown, args.nhwc_io)
+                    results = [compare(got3[n], w, steps3.get(n), tiers.get(n, (ATOL, RTOL))) for n, w in want3.items()]
+                    good = all(r[1] for r in results)
+                    shapes = ",".join("x".join(map(str, v.shape)) for v in grown.values() if v.ndim)
+                    dynamic = ("" if good else "FAIL ") + f"{shapes}: " + "; ".join(r[0] for r in results)
+                except Exception as e:  # noqa: BLE001
+                    good, dynamic = False, "FAILED"
+                    notes.append(f"{mid}: dynamic dims: {ic.one_line(str(e), 200)}")
+                ok = ok and good
             rows.append([mid, str(report["nodesOut"]), str(report["transposesLeft"]), f"{seconds:.2f}", f"{peak:.0f} MiB",
-                         ("" if ok else "FAIL ") + "; ".join(errors)])
+                         ("" if ok else "FAIL ") + "; ".join(errors), dynamic])
             passed += ok
             failed += not ok
-    ic.print_table(["model", "ops", "transposes left", "seconds", "peak memory", "max error"], rows)
+    ic.print_table(["model", "ops", "transposes left", "seconds", "peak memory", "max error", "dynamic dims (LiteRT resized)"], rows)
     for n in notes:
         print("  " + n)
     print(f"{passed} passed, {failed} failed")

@@ -31,7 +31,8 @@ enum SliceRaisings {
         guard starts.count == ends.count, axes.count == starts.count, steps.count == starts.count else { throw ctx.invalid("starts, ends, axes and steps differ in length") }
         var begin = [Int64](repeating: 0, count: rank), end = x.shape, stride = [Int64](repeating: 1, count: rank)
         var shape = x.shape
-        var endMask = Set<Int>()
+        // Axes sliced to their end take the end mask, so the op does not depend on the size (dynamic dims).
+        var endMask = Set(0..<rank)
         for k in axes.indices {
             let axis = Int(axes[k] < 0 ? axes[k] + Int64(rank) : axes[k])
             guard axis >= 0, axis < rank, steps[k] != 0 else { throw ctx.invalid("axis \(axes[k]) or step \(steps[k]) is invalid") }
@@ -40,13 +41,15 @@ enum SliceRaisings {
             if step > 0 {
                 s = max(0, min(dim, s)); e = max(0, min(dim, e))
                 shape[axis] = max(0, (e - s + step - 1) / step)
+                if e < dim { endMask.remove(axis) }
             } else {
                 s = max(0, min(dim - 1, s)); e = max(-1, min(dim - 1, e))
                 shape[axis] = max(0, (s - e - step - 1) / -step)
-                if e < 0 { endMask.insert(axis) }
+                if e >= 0 { endMask.remove(axis) }
             }
             (begin[axis], end[axis], stride[axis]) = (s, e, step)
         }
+        for axis in endMask { end[axis] = 0 }
         let input = try ctx.materialized(x)
         let mask = x.perm.enumerated().reduce(Int64(0)) { acc, p in endMask.contains(p.element) ? acc | (1 << Int64(p.offset)) : acc }
         let y = ctx.define(node.outputs[0], shape: shape, type: x.type, perm: x.perm)
