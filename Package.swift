@@ -19,7 +19,8 @@ let package = Package(
         .target(name: "ShapeInference", dependencies: ["ModelIR", "OpSet"]),
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .target(name: "CFloat16"),
-        .target(name: "Interpreter", dependencies: ["ModelIR", "OpSet", "COpenBLAS", "CFloat16"]),
+        .target(name: "CInt8GEMM"),
+        .target(name: "Interpreter", dependencies: ["ModelIR", "OpSet", "COpenBLAS", "CFloat16", "CInt8GEMM"]),
         .target(name: "Validation", dependencies: ["Interpreter", "ModelIR", "ONNXFormat", "ZIPFoundation"]),
 
         // MARK: Formats

@@ -98,6 +98,17 @@ enum ConvKernels {
     /// `wZero` is a scalar or one value per output channel.
     static func integerConv(_ call: KernelCall, x: NDArray, xZero: NDArray?, w: NDArray, wZero: NDArray?, bias: NDArray?) throws(InterpreterError) -> ([Double], Setup) {
         let s = try setup(call, x: x.shape, w: w.shape)
+        if let bias, bias.count != s.m { throw call.invalid("B must have \(s.m) elements") }
+        let wZeros = (wZero?.doubles ?? [0]).map { Int32(exactly: $0) }
+        if let zx = Int32(exactly: xZero?.doubles.first ?? 0), !wZeros.contains(nil), (wZero?.count ?? 1) <= 1 || wZero?.count == s.m,
+           let sums = IntegerConv.accumulate(x: x, xZero: zx, w: w, wZero: wZeros.compactMap { $0 }, s) {
+            var r = sums.map(Double.init)
+            if let b = bias?.doubles {
+                let outSize = max(s.geometry.outputSize, 1)
+                for i in r.indices { r[i] += b[(i / outSize) % s.m] }
+            }
+            return (r, s)
+        }
         var xd = x.doubles, wd = w.doubles
         if let z = xZero?.doubles.first { for i in 0..<xd.count { xd[i] -= z } }
         if let z = wZero?.doubles, !z.isEmpty {
@@ -105,7 +116,6 @@ enum ConvKernels {
             let per = max(wd.count / max(s.m, 1), 1)
             for i in 0..<wd.count { wd[i] -= z.count == 1 ? z[0] : z[i / per] }
         }
-        if let bias, bias.count != s.m { throw call.invalid("B must have \(s.m) elements") }
         return (convolve(xd, wd, bias: bias?.doubles, s), s)
     }
 

@@ -71,8 +71,9 @@ struct WindowGeometry {
 // MARK: im2col
 
 /// Writes the im2col matrix of `channels` planes of `src` into `cols`:
-/// one row per (channel, kd, kh, kw), one column per output position; padding reads as zero.
-func im2col<T: NNFloat>(_ src: UnsafePointer<T>, channels: Int, _ g: WindowGeometry, _ cols: UnsafeMutablePointer<T>) {
+/// one row per (channel, kd, kh, kw), one column per output position; padding reads as `padding`
+/// (zero, or a quantized input's zero point).
+func im2col<T: Numeric>(_ src: UnsafePointer<T>, channels: Int, _ g: WindowGeometry, _ cols: UnsafeMutablePointer<T>, padding: T = 0) {
     let (D, H, W) = (g.input[0], g.input[1], g.input[2])
     let (KD, KH, KW) = (g.kernel[0], g.kernel[1], g.kernel[2])
     let (OD, OH, OW) = (g.output[0], g.output[1], g.output[2])
@@ -92,24 +93,24 @@ func im2col<T: NNFloat>(_ src: UnsafePointer<T>, channels: Int, _ g: WindowGeome
                     for od in 0..<OD {
                         let id = od * sd - pd + kd * dd
                         if id < 0 || id >= D {
-                            dst.update(repeating: 0, count: OH * OW)
+                            dst.update(repeating: padding, count: OH * OW)
                             dst += OH * OW
                             continue
                         }
                         for oh in 0..<OH {
                             let ih = oh * sh - ph + kh * dh
                             if ih < 0 || ih >= H {
-                                dst.update(repeating: 0, count: OW)
+                                dst.update(repeating: padding, count: OW)
                             } else {
                                 let row = plane + (id * H + ih) * W
                                 if sw == 1 {
-                                    if owLo > 0 { dst.update(repeating: 0, count: owLo) }
+                                    if owLo > 0 { dst.update(repeating: padding, count: owLo) }
                                     if owHi > owLo { (dst + owLo).update(from: row + iw0 + owLo, count: owHi - owLo) }
-                                    if OW > owHi { (dst + owHi).update(repeating: 0, count: OW - owHi) }
+                                    if OW > owHi { (dst + owHi).update(repeating: padding, count: OW - owHi) }
                                 } else {
                                     for ow in 0..<OW {
                                         let iw = iw0 + ow * sw
-                                        dst[ow] = iw >= 0 && iw < W ? row[iw] : 0
+                                        dst[ow] = iw >= 0 && iw < W ? row[iw] : padding
                                     }
                                 }
                             }

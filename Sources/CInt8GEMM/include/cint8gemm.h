@@ -1,0 +1,26 @@
+// Integer matrix product of int8 weights and uint8 activations for the reference interpreter's
+// quantized convolutions: C (int32) = A (int8, M x K) x B (uint8, K x N), exact.
+// Uses AVX-512 VNNI (vpdpbusd) when the CPU has it, portable C otherwise.
+#ifndef CINT8GEMM_H
+#define CINT8GEMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// Bytes of A packed by mc_s8u8_pack_a: rows padded to a multiple of 4 with zeros.
+size_t mc_s8u8_packed_a_size(int m, int k);
+/// Packs A (M x K int8, row stride lda).
+void mc_s8u8_pack_a(int m, int k, const int8_t *a, ptrdiff_t lda, int8_t *packed);
+
+/// Bytes of B packed by mc_s8u8_pack_b: panels of 16 columns, 4 consecutive k per column.
+size_t mc_s8u8_packed_b_size(int k, int n);
+/// Packs B (K x N uint8, row stride ldb).
+void mc_s8u8_pack_b(int k, int n, const uint8_t *b, ptrdiff_t ldb, uint8_t *packed);
+
+/// C (M x N int32, row stride ldc) = A x B from their packed forms (K <= 65536 keeps sums exact).
+void mc_s8u8_gemm(int m, int n, int k, const int8_t *packed_a, const uint8_t *packed_b, int32_t *c, ptrdiff_t ldc);
+
+/// 1 when mc_s8u8_gemm uses the AVX-512 VNNI kernel on this CPU.
+int mc_s8u8_gemm_vectorized(void);
+
+#endif

@@ -1,0 +1,141 @@
+// See include/cint8gemm.h. Packed layouts:
+//   A: row i, k in [0, kp) at packed_a[i * kp + k], kp = 4 * ceil(k / 4), zero padded.
+//   B: panel p (columns 16p ..< 16p + 16), quad q (k = 4q ..< 4q + 4):
+//      64 bytes at packed_b[(p * kq + q) * 64]; byte 4 * j + r holds B[4q + r][16p + j] (0 outside).
+// vpdpbusd multiplies four unsigned bytes of B by four signed bytes of A and adds the four
+// products to a 32-bit lane: one instruction advances 16 columns by 4 steps of k.
+#include "cint8gemm.h"
+
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define MC_HAVE_X86 1
+#endif
+
+static int quads(int k) { return (k + 3) / 4; }
+
+size_t mc_s8u8_packed_a_size(int m, int k) { return (size_t)m * (size_t)quads(k) * 4; }
+
+void mc_s8u8_pack_a(int m, int k, const int8_t *a, ptrdiff_t lda, int8_t *packed) {
+    size_t kp = (size_t)quads(k) * 4;
+    for (int i = 0; i < m; i++) {
+        memcpy(packed + i * kp, a + i * lda, (size_t)k);
+        memset(packed + i * kp + k, 0, kp - (size_t)k);
+    }
+}
+
+size_t mc_s8u8_packed_b_size(int k, int n) { return (size_t)((n + 15) / 16) * (size_t)quads(k) * 64; }
+
+void mc_s8u8_pack_b(int k, int n, const uint8_t *b, ptrdiff_t ldb, uint8_t *packed) {
+    int kq = quads(k), panels = (n + 15) / 16;
+    for (int p = 0; p < panels; p++) {
+        int cols = n - 16 * p < 16 ? n - 16 * p : 16;
+        for (int q = 0; q < kq; q++) {
+            uint8_t *dst = packed + ((size_t)p * kq + q) * 64;
+            if (cols < 16 || 4 * q + 4 > k) memset(dst, 0, 64);
+            for (int r = 0; r < 4 && 4 * q + r < k; r++) {
+                const uint8_t *row = b + (4 * q + r) * ldb + 16 * p;
+                for (int j = 0; j < cols; j++) dst[4 * j + r] = row[j];
+            }
+        }
+    }
+}
+
+// MARK: Portable kernel
+
+static void gemm_portable(int m, int n, int kq, const int8_t *a, const uint8_t *b, int32_t *c, ptrdiff_t ldc) {
+    int panels = (n + 15) / 16;
+    for (int i = 0; i < m; i++) {
+        const int8_t *row = a + (size_t)i * kq * 4;
+        for (int p = 0; p < panels; p++) {
+            int32_t acc[16] = {0};
+            const uint8_t *panel = b + (size_t)p * kq * 64;
+            for (int q = 0; q < kq; q++) {
+                const uint8_t *v = panel + (size_t)q * 64;
+                const int8_t *w = row + 4 * q;
+                for (int j = 0; j < 16; j++) {
+                    acc[j] += v[4 * j] * w[0] + v[4 * j + 1] * w[1] + v[4 * j + 2] * w[2] + v[4 * j + 3] * w[3];
+                }
+            }
+            int cols = n - 16 * p < 16 ? n - 16 * p : 16;
+            memcpy(c + i * ldc + 16 * p, acc, (size_t)cols * sizeof(int32_t));
+        }
+    }
+}
+
+// MARK: AVX-512 VNNI kernel
+
+#if MC_HAVE_X86
+#define MC_VNNI __attribute__((target("avx512f,avx512bw,avx512vnni")))
+
+MC_VNNI static inline __m512i broadcast4(const int8_t *w) {
+    int32_t v;
+    memcpy(&v, w, 4);
+    return _mm512_set1_epi32(v);
+}
+
+/// Rows i ..< i + 4, panels p and p + 1 (the second may be absent: then it repeats the first and is not stored).
+MC_VNNI static void block4(int kq, const int8_t *a, const uint8_t *b0, const uint8_t *b1,
+                           int32_t *c, ptrdiff_t ldc, __mmask16 m0, __mmask16 m1) {
+    size_t kp = (size_t)kq * 4;
+    __m512i c00 = _mm512_setzero_si512(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    for (int q = 0; q < kq; q++) {
+        __m512i v0 = _mm512_loadu_si512(b0 + (size_t)q * 64), v1 = _mm512_loadu_si512(b1 + (size_t)q * 64);
+        __m512i w;
+        w = broadcast4(a + 4 * q);          c00 = _mm512_dpbusd_epi32(c00, v0, w); c01 = _mm512_dpbusd_epi32(c01, v1, w);
+        w = broadcast4(a + kp + 4 * q);     c10 = _mm512_dpbusd_epi32(c10, v0, w); c11 = _mm512_dpbusd_epi32(c11, v1, w);
+        w = broadcast4(a + 2 * kp + 4 * q); c20 = _mm512_dpbusd_epi32(c20, v0, w); c21 = _mm512_dpbusd_epi32(c21, v1, w);
+        w = broadcast4(a + 3 * kp + 4 * q); c30 = _mm512_dpbusd_epi32(c30, v0, w); c31 = _mm512_dpbusd_epi32(c31, v1, w);
+    }
+    _mm512_mask_storeu_epi32(c, m0, c00);           _mm512_mask_storeu_epi32(c + 16, m1, c01);
+    _mm512_mask_storeu_epi32(c + ldc, m0, c10);     _mm512_mask_storeu_epi32(c + ldc + 16, m1, c11);
+    _mm512_mask_storeu_epi32(c + 2 * ldc, m0, c20); _mm512_mask_storeu_epi32(c + 2 * ldc + 16, m1, c21);
+    _mm512_mask_storeu_epi32(c + 3 * ldc, m0, c30); _mm512_mask_storeu_epi32(c + 3 * ldc + 16, m1, c31);
+}
+
+/// One row, panels p and p + 1.
+MC_VNNI static void block1(int kq, const int8_t *a, const uint8_t *b0, const uint8_t *b1, int32_t *c, __mmask16 m0, __mmask16 m1) {
+    __m512i c0 = _mm512_setzero_si512(), c1 = c0;
+    for (int q = 0; q < kq; q++) {
+        __m512i w = broadcast4(a + 4 * q);
+        c0 = _mm512_dpbusd_epi32(c0, _mm512_loadu_si512(b0 + (size_t)q * 64), w);
+        c1 = _mm512_dpbusd_epi32(c1, _mm512_loadu_si512(b1 + (size_t)q * 64), w);
+    }
+    _mm512_mask_storeu_epi32(c, m0, c0);
+    _mm512_mask_storeu_epi32(c + 16, m1, c1);
+}
+
+MC_VNNI static void gemm_vnni(int m, int n, int kq, const int8_t *a, const uint8_t *b, int32_t *c, ptrdiff_t ldc) {
+    int panels = (n + 15) / 16;
+    size_t kp = (size_t)kq * 4, panel = (size_t)kq * 64;
+    for (int p = 0; p < panels; p += 2) {
+        int two = p + 1 < panels;
+        int cols0 = n - 16 * p < 16 ? n - 16 * p : 16;
+        int cols1 = two ? (n - 16 * (p + 1) < 16 ? n - 16 * (p + 1) : 16) : 0;
+        __mmask16 m0 = (__mmask16)((1u << cols0) - 1), m1 = (__mmask16)((1u << cols1) - 1);
+        const uint8_t *b0 = b + p * panel, *b1 = two ? b0 + panel : b0;
+        int i = 0;
+        for (; i + 4 <= m; i += 4) block4(kq, a + i * kp, b0, b1, c + i * ldc + 16 * p, ldc, m0, m1);
+        for (; i < m; i++) block1(kq, a + i * kp, b0, b1, c + i * ldc + 16 * p, m0, m1);
+    }
+}
+#endif
+
+int mc_s8u8_gemm_vectorized(void) {
+#if MC_HAVE_X86
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw");
+#else
+    return 0;
+#endif
+}
+
+void mc_s8u8_gemm(int m, int n, int k, const int8_t *packed_a, const uint8_t *packed_b, int32_t *c, ptrdiff_t ldc) {
+    if (m <= 0 || n <= 0) return;
+    int kq = quads(k);
+#if MC_HAVE_X86
+    if (mc_s8u8_gemm_vectorized()) { gemm_vnni(m, n, kq, packed_a, packed_b, c, ldc); return; }
+#endif
+    gemm_portable(m, n, kq, packed_a, packed_b, c, ldc);
+}
