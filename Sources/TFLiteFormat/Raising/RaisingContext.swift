@@ -191,6 +191,16 @@ final class RaisingContext {
                           inputs: inputs, outputs: outputs, attributes: attrs))
     }
 
+    /// Appends a TFLite custom operator node (op type = custom code) with its options bytes.
+    func emitCustom(_ code: String, _ inputs: [String], _ outputs: [String], options: [UInt8]) {
+        let attrs = [Attribute(name: TFLiteDialect.versionAttribute, value: .int(1)),
+                     Attribute(name: TFLiteDialect.customOptionsAttribute, value: .string(options)),
+                     Attribute(name: TFLiteDialect.customOptionsFormatAttribute, value: .int(0))]
+        for o in outputs { producer[o] = nodes.count }
+        nodes.append(Node(name: "\(code)_\(outputs.first ?? "")", opType: code, domain: TFLiteDialect.customDomain,
+                          inputs: inputs, outputs: outputs, attributes: attrs))
+    }
+
     /// Adds a constant tensor (stored layout) and returns its name.
     func constant(_ hint: String, _ tensor: Tensor) -> String {
         let name = fresh((current.outputs.first ?? "c") + "/" + hint)

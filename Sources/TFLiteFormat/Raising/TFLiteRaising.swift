@@ -51,7 +51,9 @@ public struct TFLiteRaising: GraphPass {
                         initializers: ctx.initializers, nodes: ctx.nodes)
         Self.dropUnused(&out)
         var halfWeights = 0
-        if float16Weights || Float16Storage.usesFloat16(g) { halfWeights = Float16Storage.storeWeightsAsFloat16(&out) }
+        if float16Weights || Float16Storage.usesFloat16(g) {
+            halfWeights = Float16Storage.storeWeightsAsFloat16(&out, sourceSmallWeights: Float16Storage.smallWeights(of: g))
+        }
         model.graph = out
         model.opsetImports = []
         model.irVersion = nil
