@@ -71,6 +71,34 @@ struct TFLiteRoundTripProvenanceTests {
         return Model(opsetImports: [OpsetImport(domain: "tflite", version: 3)], graph: graph)
     }
 
+    /// A running sum in a resource variable: y = acc + x, acc ← y; acc starts at [0.5, -1, 2, 0].
+    static func accumulator() -> Model {
+        let resource = { (name: String) in ValueInfo(name: name, type: ValueType(.opaque(domain: TFLiteDialect.domain, name: "resource"))) }
+        let handle = { (output: String) in
+            Node(name: output, opType: "VAR_HANDLE", domain: TFLiteDialect.domain, inputs: [], outputs: [output],
+                 attributes: [Attribute(name: TFLiteDialect.versionAttribute, value: .int(1)),
+                              Attribute(name: TFLiteDialect.optionsAttribute, value: .string(Array("VarHandleOptions".utf8))),
+                              Attribute(name: "container", value: .string([])), Attribute(name: "shared_name", value: .string(Array("acc".utf8)))])
+        }
+        let assign = { (h: String, v: String) in
+            Node(opType: "ASSIGN_VARIABLE", domain: TFLiteDialect.domain, inputs: [h, v], outputs: [],
+                 attributes: [Attribute(name: TFLiteDialect.versionAttribute, value: .int(1))])
+        }
+        let initGraph = Graph(name: "NoOp", inputs: [], outputs: [], valueInfos: [resource("h0"), info("start", .float, [1, 4])],
+                              initializers: [floats("start", [1, 4], [0.5, -1, 2, 0])], nodes: [handle("h0"), assign("h0", "start")])
+        let nodes = [
+            op("CALL_ONCE", [], "", options: "CallOnceOptions", [("init_subgraph_index", 1)]).with(outputs: []),
+            handle("h"),
+            op("READ_VARIABLE", ["h"], "r"),
+            op("ADD", ["r", "x"], "y", options: "AddOptions", [("fused_activation_function", 0)]),
+            assign("h", "y"),
+        ]
+        let graph = Graph(name: "main", inputs: [info("x", .float, [1, 4])], outputs: [info("y", .float, [1, 4])],
+                          valueInfos: [resource("h"), info("r", .float, [1, 4]), info("x", .float, [1, 4]), info("y", .float, [1, 4])],
+                          nodes: nodes)
+        return Model(opsetImports: [OpsetImport(domain: "tflite", version: 3)], graph: graph, subgraphs: [initGraph])
+    }
+
     // MARK: Converting
 
     /// Writes `model` as a .tflite, converts it to .onnx, lets `edit` change the ONNX model, converts
@@ -131,6 +159,55 @@ struct TFLiteRoundTripProvenanceTests {
         #expect(Self.fused(back.graph, "MUL") == [3])
     }
 
+    // MARK: Resource variables
+
+    @Test("state inputs and outputs come back as resource variables with a CALL_ONCE init subgraph")
+    func resourceVariables() throws {
+        let (onnx, back) = try Self.roundTrip(Self.accumulator())
+        #expect(onnx.graph.inputs.map(\.name) == ["x", "state:acc"] && onnx.graph.outputs.map(\.name) == ["y", "state:acc:next"])
+        let g = back.graph
+        #expect(Self.histogram(g) == ["CALL_ONCE": 1, "VAR_HANDLE": 1, "READ_VARIABLE": 1, "ADD": 1, "ASSIGN_VARIABLE": 1])
+        #expect(g.inputs.map(\.name) == ["x"] && g.outputs.map(\.name) == ["y"])
+        // The READ comes before the ADD that reads it, the ASSIGN of the sum after it, on one handle.
+        let order = g.nodes.map(\.opType)
+        #expect(order.firstIndex(of: "READ_VARIABLE")! < order.firstIndex(of: "ADD")! && order.firstIndex(of: "ADD")! < order.firstIndex(of: "ASSIGN_VARIABLE")!)
+        let read = try #require(g.nodes.first { $0.opType == "READ_VARIABLE" }), assign = try #require(g.nodes.first { $0.opType == "ASSIGN_VARIABLE" })
+        #expect(read.inputs == [assign.inputs[0]] && assign.inputs[1] == "y")
+        let handle = try #require(g.nodes.first { $0.opType == "VAR_HANDLE" })
+        #expect(handle.attribute("shared_name")?.value == .string(Array("acc".utf8)))
+        // The init subgraph assigns the initial value to the same shared name.
+        let sub = try #require(back.subgraphs.first)
+        #expect(Self.histogram(sub) == ["VAR_HANDLE": 1, "ASSIGN_VARIABLE": 1])
+        #expect(sub.nodes.first { $0.opType == "VAR_HANDLE" }?.attribute("shared_name")?.value == .string(Array("acc".utf8)))
+        #expect(ConstantData.floats(try #require(sub.initializers.first)) == [0.5, -1, 2, 0])
+        #expect(g.nodes.first { $0.opType == "CALL_ONCE" }?.option("init_subgraph_index") == 1)
+    }
+
+    @Test("inputs not marked as state stay graph inputs (folded defaults), their outputs graph outputs")
+    func unmarkedStateStaysPlain() throws {
+        let (_, back) = try Self.roundTrip(Self.accumulator()) { m in
+            for i in m.graph.inputs.indices { m.graph.inputs[i].metadata = [] }
+        }
+        #expect(!back.graph.nodes.contains { ["VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "CALL_ONCE"].contains($0.opType) })
+        #expect(back.graph.outputs.map(\.name) == ["y", "state:acc:next"] && back.subgraphs.isEmpty)
+    }
+
+    @Test("a state pair whose input and output disagree in shape stays plain")
+    func disagreeingStatePair() {
+        var g = Self.accumulator().graph
+        g.inputs = [Self.info("x", .float, [1, 4]), Self.info("state:acc", .float, [1, 4])]
+        g.inputs[1].metadata = [MetadataEntry(key: VariableState.roleKey, value: "state")]
+        g.initializers = [Self.floats("state:acc", [1, 4], [0, 0, 0, 0])]
+        g.outputs = [Self.info("y", .float, [1, 4]), Self.info("state:acc:next", .float, [4])]
+        g.outputs[1].metadata = g.inputs[1].metadata
+        #expect(StateRaisings.variables(in: g).isEmpty)
+        g.outputs[1] = Self.info("state:acc:next", .float, [1, 4])
+        g.outputs[1].metadata = g.inputs[1].metadata
+        #expect(StateRaisings.variables(in: g).map(\.key) == ["acc"])
+        g.initializers = []  // no default: not a variable
+        #expect(StateRaisings.variables(in: g).isEmpty)
+    }
+
     // MARK: Custom transposed convolution
 
     @Test("Convolution2DTransposeBias comes back as the custom op with its options and float16 weights")
@@ -162,5 +239,14 @@ struct TFLiteRoundTripProvenanceTests {
         }
         #expect(back.graph.nodes.contains { $0.opType == "TRANSPOSE_CONV" })
         #expect(!back.graph.nodes.contains { $0.opType == "Convolution2DTransposeBias" })
+    }
+}
+
+extension Node {
+    /// The node with other outputs.
+    func with(outputs: [String]) -> Node {
+        var n = self
+        n.outputs = outputs
+        return n
     }
 }

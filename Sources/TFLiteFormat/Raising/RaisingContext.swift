@@ -56,8 +56,8 @@ final class RaisingContext {
     var floatIslands: [String: Int] = [:]
     /// Int8 ops emitted from QDQ groups, by ONNX op type.
     var fusedOps: [String: Int] = [:]
-    /// Graph inputs (not initializers), by source name.
-    let graphInputs: Set<String>
+    /// Graph inputs (not initializers) and state inputs read from variables, by source name.
+    var graphInputs: Set<String>
     /// Quantization of graph inputs read by a DequantizeLinear (set on the TFLite input tensor).
     var inputQuantization: [String: QuantParams] = [:]
     /// Values of integer graph inputs given for the conversion (pads, split sizes, resize sizes):
@@ -116,6 +116,14 @@ final class RaisingContext {
     /// float32), without emitting anything; nil when unknown.
     func elementType(of name: String) -> DataType? {
         values[name]?.type ?? (dequantized[name] != nil ? .float : nil)
+    }
+
+    /// The graph input (or state input) whose tensor `v` is: `source` itself, or the input an
+    /// Identity chain made `source` a view of; nil for computed values.
+    func graphInput(holding v: RaisedValue, source: String) -> String? {
+        if graphInputs.contains(source) { return source }
+        guard v.constant == nil else { return nil }
+        return graphInputs.sorted().first { values[$0]?.name == v.name && values[$0]?.perm == v.perm }
     }
 
     /// Removes the binding of a source value (a temporary quantized view ends).
