@@ -159,6 +159,15 @@ struct TFLiteRoundTripProvenanceTests {
         #expect(Self.fused(back.graph, "MUL") == [3])
     }
 
+    @Test("custom options survive base64; text that is not base64 gives no options")
+    func base64() {
+        for bytes: [UInt8] in [[], [0], [1, 2], [1, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0], Array(0...255)] {
+            #expect(Base64.decode(Base64.encode(bytes)) == bytes)
+        }
+        #expect(Base64.encode([1, 0, 0, 0, 2]) == "AQAAAAI=")
+        for bad in ["AQAAAAI", "AQ=AAAI=", "A===", "AQAA*AI="] { #expect(Base64.decode(bad) == nil, "\(bad)") }
+    }
+
     // MARK: Resource variables
 
     @Test("state inputs and outputs come back as resource variables with a CALL_ONCE init subgraph")
