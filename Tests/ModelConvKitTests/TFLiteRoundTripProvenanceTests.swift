@@ -99,6 +99,22 @@ struct TFLiteRoundTripProvenanceTests {
         return Model(opsetImports: [OpsetImport(domain: "tflite", version: 3)], graph: graph, subgraphs: [initGraph])
     }
 
+    /// SPLIT_V of [1, 4, 2] into sizes [2, 2] along axis 1.
+    static func splitV() -> Model {
+        let node = Node(name: "split", opType: "SPLIT_V", domain: TFLiteDialect.domain, inputs: ["x", "sizes", "axis"], outputs: ["a", "b"],
+                        attributes: [Attribute(name: TFLiteDialect.versionAttribute, value: .int(2)),
+                                     Attribute(name: TFLiteDialect.optionsAttribute, value: .string(Array("SplitVOptions".utf8))),
+                                     Attribute(name: "num_splits", value: .int(2))])
+        let int32s = { (name: String, values: [Int32]) in
+            Tensor(name: name, dataType: .int32, dims: name == "axis" ? [] : [Int64(values.count)], contents: .bytes(values.withUnsafeBytes { ByteView(copying: $0) }))
+        }
+        let graph = Graph(name: "main", inputs: [info("x", .float, [1, 4, 2])], outputs: [info("a", .float, [1, 2, 2]), info("b", .float, [1, 2, 2])],
+                          valueInfos: [info("x", .float, [1, 4, 2]), info("a", .float, [1, 2, 2]), info("b", .float, [1, 2, 2]),
+                                       info("sizes", .int32, [2]), info("axis", .int32, [])],
+                          initializers: [int32s("sizes", [2, 2]), int32s("axis", [1])], nodes: [node])
+        return Model(opsetImports: [OpsetImport(domain: "tflite", version: 3)], graph: graph)
+    }
+
     // MARK: Converting
 
     /// Writes `model` as a .tflite, converts it to .onnx, lets `edit` change the ONNX model, converts
@@ -166,6 +182,16 @@ struct TFLiteRoundTripProvenanceTests {
         }
         #expect(Base64.encode([1, 0, 0, 0, 2]) == "AQAAAAI=")
         for bad in ["AQAAAAI", "AQ=AAAI=", "A===", "AQAA*AI="] { #expect(Base64.decode(bad) == nil, "\(bad)") }
+    }
+
+    @Test("SPLIT_V into equal parts comes back as SPLIT_V; an unrecorded Split of equal parts as SPLIT")
+    func splitIntoEqualParts() throws {
+        let (_, back) = try Self.roundTrip(Self.splitV())
+        #expect(Self.histogram(back.graph) == ["SPLIT_V": 1])
+        let (_, plain) = try Self.roundTrip(Self.splitV()) { m in
+            for i in m.graph.nodes.indices { m.graph.nodes[i].metadata = [] }
+        }
+        #expect(Self.histogram(plain.graph) == ["SPLIT": 1])
     }
 
     // MARK: Resource variables
