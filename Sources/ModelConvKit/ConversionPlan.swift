@@ -97,8 +97,9 @@ struct ONNXExportCleanup: GraphPass {
         let initializerNames = Set(g.initializers.compactMap(\.name))
         let boundary = initializerNames.union(g.inputs.map(\.name)).union(g.outputs.map(\.name))
         g.valueInfos.removeAll { boundary.contains($0.name) }
-        // Value metadata other than TFLite details (e.g. the state role of a variable) needs ONNX IR 10.
-        if (g.inputs + g.outputs + g.valueInfos).contains(where: { !$0.metadata.isEmpty }) {
+        // Value metadata other than TFLite details (e.g. the state role of a variable) and node
+        // metadata (the lowering's `TFLiteProvenance`) need ONNX IR 10.
+        if (g.inputs + g.outputs + g.valueInfos).contains(where: { !$0.metadata.isEmpty }) || g.nodes.contains(where: { !$0.metadata.isEmpty }) {
             model.irVersion = max(model.irVersion ?? 8, 10)
         }
         g.initializers.removeAll { t in !used.contains(t.name ?? "") }

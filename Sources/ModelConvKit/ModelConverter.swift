@@ -122,7 +122,8 @@ public struct ModelConverter: Sendable {
             g.inputs = g.inputs.map { ValueInfo(name: $0.name, type: nil) }
             g.outputs = g.outputs.map { ValueInfo(name: $0.name, type: nil) }
             for i in g.nodes.indices {
-                g.nodes[i].metadata.removeAll { $0.key.hasPrefix("ort.") }
+                // ORT keeps its node details in fields (read back as `ort.` metadata) and has no place for other node metadata.
+                g.nodes[i].metadata = []
                 if g.nodes[i].name == "" { g.nodes[i].name = nil }
                 if g.nodes[i].normalizedDomain.isEmpty { g.nodes[i].domain = nil }
                 if g.nodes[i].docString == "" { g.nodes[i].docString = nil }

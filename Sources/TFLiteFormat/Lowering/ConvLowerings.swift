@@ -99,6 +99,7 @@ enum ConvLowerings {
             Attribute(name: "output_shape", value: .ints([oh, ow])),
             Attribute(name: "auto_pad", value: .string(Array((padding == 2 ? "VALID" : "SAME_UPPER").utf8))),
         ])
+        ctx.annotate(y, TFLiteProvenance.entries(operator: "CUSTOM:" + node.opType, customOptions: bytes))
         let result = ctx.floatResult(for: out)
         _ = ctx.toChannelsLast(y, into: result)
         ctx.store(out, from: result)

@@ -8,7 +8,7 @@ enum ElementwiseLowerings {
             "ADD": binary("Add"), "SUB": binary("Sub"), "MUL": binary("Mul"), "DIV": binary("Div"),
             "MAXIMUM": binary("Max"), "MINIMUM": binary("Min"), "POW": binary("Pow"),
             "FLOOR_DIV": floorDiv, "SQUARED_DIFFERENCE": squaredDifference,
-            "RELU": unary("Relu"), "TANH": unary("Tanh"), "LOGISTIC": unary("Sigmoid"), "EXP": unary("Exp"),
+            "RELU": standalone(1), "TANH": unary("Tanh"), "LOGISTIC": unary("Sigmoid"), "EXP": unary("Exp"),
             "LOG": unary("Log"), "SQRT": unary("Sqrt"), "ABS": unary("Abs"), "NEG": unary("Neg"),
             "FLOOR": unary("Floor"), "CEIL": unary("Ceil"), "SIN": unary("Sin"), "COS": unary("Cos"),
             "HARD_SWISH": unary("HardSwish"), "ELU": unary("Elu"), "SIGN": unary("Sign"),
@@ -17,8 +17,8 @@ enum ElementwiseLowerings {
                 try map(ctx, node) { ctx, x in ctx.emit("Reciprocal", [ctx.emit("Sqrt", [x])]) }
             },
             "SQUARE": { ctx, node throws(PassError) in try map(ctx, node) { ctx, x in ctx.emit("Mul", [x, x]) } },
-            "RELU6": { ctx, node throws(PassError) in try map(ctx, node) { (ctx, x) throws(PassError) in try ctx.activation(3, x) } },
-            "RELU_N1_TO_1": { ctx, node throws(PassError) in try map(ctx, node) { (ctx, x) throws(PassError) in try ctx.activation(2, x) } },
+            "RELU6": standalone(3),
+            "RELU_N1_TO_1": standalone(2),
             "RELU_0_TO_1": { ctx, node throws(PassError) in
                 try map(ctx, node) { ctx, x in
                     ctx.emit("Clip", [x, ctx.floats("min", [0], shape: []), ctx.floats("max", [1], shape: [])])
@@ -60,6 +60,19 @@ enum ElementwiseLowerings {
             let result = ctx.floatResult(for: out)
             ctx.emit("Identity", [y], outputs: [result])
             ctx.store(out, from: result)
+        }
+    }
+
+    /// A standalone activation op (RELU, RELU_N1_TO_1, RELU6: fused activation `code`) lowered as
+    /// that activation, marked standalone: a fused activation lowers to the same ONNX node, and the
+    /// raising would fuse it into its producer.
+    static func standalone(_ code: Int64) -> Lowering {
+        { ctx, node throws(PassError) in
+            try map(ctx, node) { (ctx, x) throws(PassError) in
+                let y = try ctx.activation(code, x)
+                ctx.annotate(y, TFLiteProvenance.entries(operator: node.opType))
+                return y
+            }
         }
     }
 

@@ -52,6 +52,12 @@ final class LoweringContext {
     /// Appends a node as it is.
     func appendNode(_ node: Node) { nodes.append(node) }
 
+    /// Records provenance (`TFLiteProvenance`) on the node that wrote `value`.
+    func annotate(_ value: String, _ entries: [MetadataEntry]) {
+        guard let i = nodes.lastIndex(where: { $0.outputs.contains(value) }) else { return }
+        nodes[i].metadata += entries
+    }
+
     /// Adds a constant and returns its name.
     func constant(_ hint: String, _ tensor: Tensor) -> String {
         let name = fresh(hint)

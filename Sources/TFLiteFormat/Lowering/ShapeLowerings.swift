@@ -150,6 +150,7 @@ enum ShapeLowerings {
             let results = node.outputs.map { ctx.floatResult(for: $0) }
             ctx.emit("Split", [ctx.real(x), int64(ctx, node.input(1))], outputs: results, [Attribute(name: "axis", value: .int(Int64(a)))])
             for (out, r) in zip(node.outputs, results) { ctx.store(out, from: r) }
+            ctx.annotate(results[0], TFLiteProvenance.entries(operator: node.opType))
             return
         }
         if isV {
@@ -166,6 +167,8 @@ enum ShapeLowerings {
         }
         let results = node.outputs.map { ctx.floatResult(for: $0) }
         ctx.emit("Split", [ctx.real(x), ctx.int64s("split", sizes)], outputs: results, [Attribute(name: "axis", value: .int(Int64(a)))])
+        // SPLIT_V of equal sizes would come back as SPLIT.
+        if isV { ctx.annotate(results[0], TFLiteProvenance.entries(operator: node.opType)) }
         for (out, r) in zip(node.outputs, results) { ctx.store(out, from: r) }
     }
 

@@ -52,6 +52,7 @@ enum ConvTransposeRaisings: RaisingFamily {
             throw ctx.unsupported("\(x.rank - 2)-D ConvTranspose is not supported (1-D and 2-D are)")
         }
         guard x.type == .float, w.type == .float else { throw ctx.unsupported("ConvTranspose is raised for float32 only") }
+        if try raiseAsCustom(ctx, node, x: x, w: w) { return }
         let group = node.intAttribute("group") ?? 1
         let cIn = x.shape[1], cOut = w.shape[1] * group
         guard group >= 1, w.shape[0] == cIn, cIn % group == 0 else {

@@ -93,11 +93,12 @@ enum ElementwiseRaisings {
         }
     }
 
-    /// An activation that can be fused into its producer (TFLite ActivationFunctionType `code`).
+    /// An activation that can be fused into its producer (TFLite ActivationFunctionType `code`),
+    /// unless the TFLite lowering recorded it as the standalone op `op` (same result either way).
     static func activation(_ code: Int64, _ op: String) -> Raising {
         { ctx, node throws(PassError) in
             let x = try ctx.required(0)
-            if ctx.fuseActivation(code, into: x, source: node.inputs[0]) {
+            if !TFLiteProvenance.isStandalone(node, activation: op), ctx.fuseActivation(code, into: x, source: node.inputs[0]) {
                 ctx.alias(node.outputs[0], to: x)
                 return
             }

@@ -35,15 +35,37 @@ enum Float16Storage {
             || (g.inputs + g.outputs + g.valueInfos).contains { $0.type?.tensorType?.elementType == .float16 }
     }
 
-    /// Stores every float32 weight of at least `minimumElements` elements as float16 behind a DEQUANTIZE.
-    /// Returns how many weights were converted.
+    /// A small float16 tensor of the source by dims and bits: one the raising stores as float16 too.
+    struct SmallWeight: Hashable {
+        var dims: [Int64]
+        var bits: [UInt8]
+    }
+
+    /// The source's float16 initializers of fewer than `minimumElements` elements (a bias of one
+    /// channel): stored as float16 again when a weight of the result has the same dims and value.
+    static func smallWeights(of g: Graph) -> Set<SmallWeight> {
+        Set(g.initializers.compactMap { t in
+            guard t.dataType == .float16, t.dims.reduce(1, *) < minimumElements, let view = t.byteView else { return nil }
+            return SmallWeight(dims: t.dims, bits: view.withUnsafeBytes { Array($0) })
+        })
+    }
+
+    /// Stores every float32 weight of at least `minimumElements` elements as float16 behind a
+    /// DEQUANTIZE, and smaller ones that equal a float16 tensor of the source (`smallWeights`: exact,
+    /// and the scalars the raising adds stay float32). Returns how many weights were converted.
     @discardableResult
-    static func storeWeightsAsFloat16(_ g: inout Graph) -> Int {
+    static func storeWeightsAsFloat16(_ g: inout Graph, sourceSmallWeights: Set<SmallWeight> = []) -> Int {
         var dequantizes: [Node] = []
         var used = Set(g.nodes.flatMap { $0.inputs + $0.outputs }).union(g.initializers.compactMap(\.name))
+        /// A small weight is narrowed only when it is exact in float16 and the source stored it so.
+        func isSourceHalf(_ t: Tensor, _ half: Tensor) -> Bool {
+            guard let view = half.byteView, ConstantData.floats(widened(half)) == ConstantData.floats(t) else { return false }
+            return sourceSmallWeights.contains(SmallWeight(dims: half.dims, bits: view.withUnsafeBytes { Array($0) }))
+        }
         for i in g.initializers.indices {
             let t = g.initializers[i]
-            guard t.dataType == .float, t.dims.reduce(1, *) >= minimumElements, let name = t.name, var half = narrowed(t) else { continue }
+            guard t.dataType == .float, let name = t.name, var half = narrowed(t),
+                  t.dims.reduce(1, *) >= minimumElements || isSourceHalf(t, half) else { continue }
             var stored = name + "/float16"
             var k = 0
             while used.contains(stored) { k += 1; stored = name + "/float16_\(k)" }

@@ -130,8 +130,8 @@ enum QuantRaisings {
             ctx.constantQuantization[out] = p
             return false  // folds to float; fused ops requantize with these scales
         }
-        if ctx.graphInputs.contains(source), ctx.quantization[source] == nil {
-            return try dequantizeGraphInput(source, x, p, out, ctx)
+        if let input = ctx.graphInput(holding: x, source: source), ctx.quantization[source] == nil {
+            return try dequantizeGraphInput(input, x, p, out, ctx)
         }
         guard let tensorParams = ctx.quantization[source], x.type == .int8 else {
             throw ctx.unsupported("DequantizeLinear of a value that is not a QuantizeLinear output or a graph input (\(x.type)) is not supported")

@@ -56,8 +56,8 @@ final class RaisingContext {
     var floatIslands: [String: Int] = [:]
     /// Int8 ops emitted from QDQ groups, by ONNX op type.
     var fusedOps: [String: Int] = [:]
-    /// Graph inputs (not initializers), by source name.
-    let graphInputs: Set<String>
+    /// Graph inputs (not initializers) and state inputs read from variables, by source name.
+    var graphInputs: Set<String>
     /// Quantization of graph inputs read by a DequantizeLinear (set on the TFLite input tensor).
     var inputQuantization: [String: QuantParams] = [:]
     /// Values of integer graph inputs given for the conversion (pads, split sizes, resize sizes):
@@ -116,6 +116,14 @@ final class RaisingContext {
     /// float32), without emitting anything; nil when unknown.
     func elementType(of name: String) -> DataType? {
         values[name]?.type ?? (dequantized[name] != nil ? .float : nil)
+    }
+
+    /// The graph input (or state input) whose tensor `v` is: `source` itself, or the input an
+    /// Identity chain made `source` a view of; nil for computed values.
+    func graphInput(holding v: RaisedValue, source: String) -> String? {
+        if graphInputs.contains(source) { return source }
+        guard v.constant == nil else { return nil }
+        return graphInputs.sorted().first { values[$0]?.name == v.name && values[$0]?.perm == v.perm }
     }
 
     /// Removes the binding of a source value (a temporary quantized view ends).
@@ -188,6 +196,16 @@ final class RaisingContext {
         for (k, v) in fields.sorted(by: { $0.key < $1.key }) { attrs.append(Attribute(name: k, value: v)) }
         for o in outputs { producer[o] = nodes.count }
         nodes.append(Node(name: "\(op)_\(outputs.first ?? "")", opType: op, domain: TFLiteDialect.domain,
+                          inputs: inputs, outputs: outputs, attributes: attrs))
+    }
+
+    /// Appends a TFLite custom operator node (op type = custom code) with its options bytes.
+    func emitCustom(_ code: String, _ inputs: [String], _ outputs: [String], options: [UInt8]) {
+        let attrs = [Attribute(name: TFLiteDialect.versionAttribute, value: .int(1)),
+                     Attribute(name: TFLiteDialect.customOptionsAttribute, value: .string(options)),
+                     Attribute(name: TFLiteDialect.customOptionsFormatAttribute, value: .int(0))]
+        for o in outputs { producer[o] = nodes.count }
+        nodes.append(Node(name: "\(code)_\(outputs.first ?? "")", opType: code, domain: TFLiteDialect.customDomain,
                           inputs: inputs, outputs: outputs, attributes: attrs))
     }
 

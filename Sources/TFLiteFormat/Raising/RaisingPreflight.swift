@@ -16,8 +16,10 @@ struct PreflightScope {
     var types: [String: DataType]
 
     init(_ graph: Graph) {
-        known = Set(graph.initializers.compactMap(\.name))
-        graphInputs = Set(graph.inputs.map(\.name)).subtracting(known)
+        // State inputs become READ_VARIABLE outputs (`StateRaisings`): run-time values, not their defaults.
+        let stateReads = StateRaisings.reads(StateRaisings.variables(in: graph))
+        known = Set(graph.initializers.compactMap(\.name)).subtracting(stateReads)
+        graphInputs = Set(graph.inputs.map(\.name)).subtracting(known).subtracting(stateReads)
         dims = [:]
         types = [:]
         for v in graph.inputs + graph.valueInfos + graph.outputs {
@@ -29,7 +31,7 @@ struct PreflightScope {
             guard let n = t.name else { continue }
             dims[n] = t.dims
             types[n] = t.dataType
-            constants[n] = t
+            if !stateReads.contains(n) { constants[n] = t }
         }
     }
 

@@ -1,7 +1,7 @@
 import ModelIR
 import Passes
 
-/// Split → SPLIT (equal parts) or SPLIT_V (given sizes) on the stored layout.
+/// Split → SPLIT (equal parts) or SPLIT_V (given sizes, or a SPLIT_V the TFLite lowering recorded) on the stored layout.
 enum SplitRaisings: RaisingFamily {
     static let table: [String: Raising] = ["Split": split]
 
@@ -59,7 +59,8 @@ enum SplitRaisings: RaisingFamily {
                                        : ctx.define(out, shape: shape, type: x.type, perm: x.perm))
         }
         let storedAxis = ctx.int32s("axis", [Int64(x.storedAxis(axis))], shape: [])
-        if runtime == nil, Set(sizes).count == 1 {
+        // Equal parts: SPLIT, unless the TFLite lowering recorded a SPLIT_V (which computes the same).
+        if runtime == nil, Set(sizes).count == 1, TFLiteProvenance.sourceOperator(of: node) != "SPLIT_V" {
             ctx.emit("SPLIT", [storedAxis, input], outputs, options: "SplitOptions", ["num_splits": .int(Int64(count))])
         } else {
             let sizeTensor = try runtime.map { v throws(PassError) in try ctx.int32Tensor(v) } ?? ctx.int32s("sizes", sizes)

@@ -39,29 +39,38 @@ public struct TFLiteRaising: GraphPass {
         let g = model.graph
         let ctx = RaisingContext(source: g, opset: opset, opsetImports: model.opsetImports, evaluator: evaluator)
         ctx.inputValues = inputValues
-        for t in g.initializers { if let n = t.name { ctx.bindConstant(n, t) } }
+        let variables = StateRaisings.variables(in: g)
+        let stateReads = StateRaisings.reads(variables)
+        for t in g.initializers { if let n = t.name, !stateReads.contains(n) { ctx.bindConstant(n, t) } }
+        let handles = StateRaisings.emitReads(variables, ctx)
+        ctx.graphInputs.formUnion(stateReads)
         var inputs: [ValueInfo] = []
-        for input in g.inputs where ctx.values[input.name]?.constant == nil {
+        for input in g.inputs where ctx.values[input.name]?.constant == nil && !stateReads.contains(input.name) {
             inputs.append(try bindInput(input, ctx))
         }
         for node in g.nodes { try Self.raiseNode(node, ctx) }
-        let outputs = try finishOutputs(g, ctx)
+        try StateRaisings.emitAssignments(variables, handles: handles, ctx)
+        let outputs = try finishOutputs(g, ctx, skipping: StateRaisings.writes(variables))
         for i in inputs.indices { inputs[i].quantization = ctx.inputQuantization[inputs[i].name] }
+        StateRaisings.quantizeReads(variables, ctx)
         var out = Graph(name: g.name ?? "main", inputs: inputs, outputs: outputs, valueInfos: ctx.valueInfos,
                         initializers: ctx.initializers, nodes: ctx.nodes)
         Self.dropUnused(&out)
         var halfWeights = 0
-        if float16Weights || Float16Storage.usesFloat16(g) { halfWeights = Float16Storage.storeWeightsAsFloat16(&out) }
+        if float16Weights || Float16Storage.usesFloat16(g) {
+            halfWeights = Float16Storage.storeWeightsAsFloat16(&out, sourceSmallWeights: Float16Storage.smallWeights(of: g))
+        }
         model.graph = out
         model.opsetImports = []
         model.irVersion = nil
         model.functions = []
-        model.subgraphs = []
+        model.subgraphs = StateRaisings.initGraph(variables, quantization: ctx.inputQuantization).map { [$0] } ?? []
         model.producerName = "modelconv"
         model.metadata.removeAll { $0.key == Self.reportKey }
         var notes: [String] = []
         if let note = QuantRaisings.summary(ctx) { notes.append(note) }
         if halfWeights > 0 { notes.append("float16-weights (\(halfWeights) weights stored as float16 behind DEQUANTIZE, float32 compute)") }
+        if !variables.isEmpty { notes.append("resource-variables (\(variables.count) state inputs/outputs as VAR_HANDLE/READ_VARIABLE/ASSIGN_VARIABLE)") }
         if !ctx.specialized.isEmpty { notes.append("shapes-from-input-values (\(ctx.specialized.joined(separator: "; ")))") }
         if !notes.isEmpty { model.metadata.append(MetadataEntry(key: Self.reportKey, value: notes.joined(separator: "\n"))) }
         return true
@@ -104,10 +113,10 @@ public struct TFLiteRaising: GraphPass {
     }
 
     /// Gives each graph output its source name and the boundary layout.
-    private func finishOutputs(_ g: Graph, _ ctx: RaisingContext) throws(PassError) -> [ValueInfo] {
+    private func finishOutputs(_ g: Graph, _ ctx: RaisingContext, skipping assigned: Set<String>) throws(PassError) -> [ValueInfo] {
         var outputs: [ValueInfo] = []
         let inputNames = Set(g.inputs.map(\.name))
-        for o in g.outputs {
+        for o in g.outputs where !assigned.contains(o.name) {
             ctx.current = Node(name: o.name, opType: "output", inputs: [o.name], outputs: [o.name])
             var v = try ctx.value(o.name)
             let perm = nhwcIO && v.rank == 4 ? Layout.channelsLast(4) : Layout.identity(v.rank)
@@ -131,7 +140,7 @@ public struct TFLiteRaising: GraphPass {
                 quantization = wide
             }
             if v.constant == nil, v.perm == perm, v.name != o.name, !inputNames.contains(v.name),
-               let index = ctx.producer[v.name], !g.outputs.contains(where: { $0.name != o.name && ctx.values[$0.name]?.name == v.name }) {
+               let index = ctx.producer[v.name], !g.outputs.contains(where: { $0.name != o.name && !assigned.contains($0.name) && ctx.values[$0.name]?.name == v.name }) {
                 // Rename the producer's tensor to the output name.
                 ctx.nodes[index].outputs = ctx.nodes[index].outputs.map { $0 == v.name ? o.name : $0 }
                 for i in ctx.nodes.indices { ctx.nodes[i].inputs = ctx.nodes[i].inputs.map { $0 == v.name ? o.name : $0 } }
