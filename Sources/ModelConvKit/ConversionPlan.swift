@@ -98,9 +98,13 @@ struct ONNXExportCleanup: GraphPass {
         let boundary = initializerNames.union(g.inputs.map(\.name)).union(g.outputs.map(\.name))
         g.valueInfos.removeAll { boundary.contains($0.name) }
         // Value metadata other than TFLite details (e.g. the state role of a variable) needs ONNX IR 10.
-        if (g.inputs + g.outputs + g.valueInfos).contains(where: { !$0.metadata.isEmpty }) {
+        // So does node metadata (the TFLite operator each exact int8 group stands for).
+        if (g.inputs + g.outputs + g.valueInfos).contains(where: { !$0.metadata.isEmpty }) || g.nodes.contains(where: { !$0.metadata.isEmpty }) {
             model.irVersion = max(model.irVersion ?? 8, 10)
         }
+        // Quantization annotations of values still used keep their scale and zero point tensors.
+        g.quantizationAnnotations.removeAll { !used.contains($0.tensorName ?? "") }
+        used.formUnion(g.quantizationAnnotations.flatMap { $0.quantParameterTensorNames.map(\.value) })
         g.initializers.removeAll { t in !used.contains(t.name ?? "") }
         if (g.name ?? "").isEmpty { g.name = "main" }  // ONNX requires a graph name
         model.graph = g

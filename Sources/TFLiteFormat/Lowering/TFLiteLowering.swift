@@ -55,8 +55,13 @@ public struct TFLiteLowering: GraphPass {
         ctx.variables = state
         for node in graph.nodes {
             ctx.current = node
-            if exactIntegers, node.normalizedDomain == TFLiteDialect.domain, let exact = IntegerLowerings.table[node.opType],
-               try exact(ctx, node) { continue }
+            if exactIntegers, node.normalizedDomain == TFLiteDialect.domain, let exact = IntegerLowerings.table[node.opType] {
+                let first = ctx.nodeCount
+                if try exact(ctx, node) {
+                    ctx.recordExactGroup(node, firstNode: first)
+                    continue
+                }
+            }
             guard let lowering = TFLiteLowerings.table[node.normalizedDomain == TFLiteDialect.customDomain ? "CUSTOM:" + node.opType : node.opType],
                   node.normalizedDomain.hasPrefix("tflite") else {
                 if node.normalizedDomain.hasPrefix("tflite") {
