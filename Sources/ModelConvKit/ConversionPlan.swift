@@ -102,9 +102,6 @@ struct ONNXExportCleanup: GraphPass {
         if (g.inputs + g.outputs + g.valueInfos).contains(where: { !$0.metadata.isEmpty }) || g.nodes.contains(where: { !$0.metadata.isEmpty }) {
             model.irVersion = max(model.irVersion ?? 8, 10)
         }
-        // Quantization annotations of values still used keep their scale and zero point tensors.
-        g.quantizationAnnotations.removeAll { !used.contains($0.tensorName ?? "") }
-        used.formUnion(g.quantizationAnnotations.flatMap { $0.quantParameterTensorNames.map(\.value) })
         g.initializers.removeAll { t in !used.contains(t.name ?? "") }
         if (g.name ?? "").isEmpty { g.name = "main" }  // ONNX requires a graph name
         model.graph = g

@@ -4,10 +4,12 @@ import ModelIR
 /// exact lowering (`IntegerLowerings`) produced it.
 ///
 /// The TFLite → ONNX lowering writes the record as `metadata_props` of the group's last node
-/// (the one writing the operator's output) and the parameters of every int8/int32 tensor the
-/// group reads or writes as quantization annotations. The ONNX → TFLite raising reads it back
-/// (`ExactGroupRecognition`) and trusts nothing in it: the group must equal what the lowering
-/// emits for the recorded operator, node for node and constant for constant.
+/// (the one writing the operator's output): the operator, its options, its inputs and the scales
+/// and zero points of the int8/int32 tensors it reads and writes. (Not as ONNX quantization
+/// annotations: their scale tensors would be initializers no node reads, which onnxruntime warns
+/// about on every load.) The ONNX → TFLite raising reads it back (`ExactGroupRecognition`) and
+/// trusts nothing in it: the group must equal what the lowering emits for the recorded operator
+/// with those parameters, node for node and constant for constant.
 struct ExactGroupRecord: Equatable {
     /// The TFLite builtin (`CONV_2D`, …).
     var op: String
@@ -15,6 +17,11 @@ struct ExactGroupRecord: Equatable {
     var attributes: [Attribute]
     /// One entry per TFLite input: a value of the ONNX graph, an inline constant, or absent.
     var inputs: [Input]
+    /// Quantization of quantized inputs, by input index (per-channel scales along the
+    /// operator's channel axis, see `channelAxis`).
+    var inputQuantization: [Int: QuantParams] = [:]
+    /// Quantization of the output.
+    var outputQuantization: QuantParams?
 
     /// A TFLite input as the record names it.
     enum Input: Equatable {
@@ -33,6 +40,13 @@ struct ExactGroupRecord: Equatable {
     static let optionsKey = prefix + "options"
     static func inputKey(_ i: Int) -> String { prefix + "input.\(i)" }
     static func constantKey(_ i: Int) -> String { prefix + "constant.\(i)" }
+    static func quantizationKey(_ i: Int) -> String { prefix + "input.\(i).quantization" }
+    static let outputQuantizationKey = prefix + "output.quantization"
+
+    /// The axis of per-channel scales of input `i` of `op` (TFLite's quantized dimension).
+    static func channelAxis(op: String, input i: Int) -> Int {
+        op == "DEPTHWISE_CONV_2D" && i == 1 ? 3 : 0
+    }
 
     // MARK: Encoding
 
@@ -53,6 +67,10 @@ struct ExactGroupRecord: Equatable {
                 out.append(MetadataEntry(key: Self.constantKey(i), value: text))
             }
         }
+        for (i, q) in inputQuantization.sorted(by: { $0.key < $1.key }) {
+            out.append(MetadataEntry(key: Self.quantizationKey(i), value: Self.encode(q)))
+        }
+        if let q = outputQuantization { out.append(MetadataEntry(key: Self.outputQuantizationKey, value: Self.encode(q))) }
         return out
     }
 
@@ -82,7 +100,19 @@ struct ExactGroupRecord: Equatable {
             }
         }
         guard !inputs.isEmpty else { return .failure(RecordError("no inputs recorded")) }
-        return .success(ExactGroupRecord(op: op, attributes: attributes, inputs: inputs))
+        var record = ExactGroupRecord(op: op, attributes: attributes, inputs: inputs)
+        for i in inputs.indices {
+            guard let text = entries[quantizationKey(i)] else { continue }
+            guard let q = decodeQuantization(text, axis: channelAxis(op: op, input: i)) else {
+                return .failure(RecordError("malformed quantization of input \(i)"))
+            }
+            record.inputQuantization[i] = q
+        }
+        if let text = entries[outputQuantizationKey] {
+            guard let q = decodeQuantization(text, axis: 0) else { return .failure(RecordError("malformed output quantization")) }
+            record.outputQuantization = q
+        }
+        return .success(record)
     }
 
     /// Why a record cannot be read.
@@ -120,6 +150,21 @@ struct ExactGroupRecord: Equatable {
         }
     }
 
+    /// `scale 0.5,0.25 zero_point 0,0`: scales as Swift prints a Float (which reads back exactly).
+    static func encode(_ q: QuantParams) -> String {
+        let zeroPoints = q.zeroPoints.isEmpty ? [Int64](repeating: 0, count: q.scales.count) : q.zeroPoints
+        return "scale " + q.scales.map { "\($0)" }.joined(separator: ",") + " zero_point " + zeroPoints.map(String.init).joined(separator: ",")
+    }
+
+    static func decodeQuantization(_ text: String, axis: Int) -> QuantParams? {
+        let parts = text.split(separator: " ")
+        guard parts.count == 4, parts[0] == "scale", parts[2] == "zero_point" else { return nil }
+        let scales = parts[1].split(separator: ",").map { Float($0) }
+        let zeroPoints = parts[3].split(separator: ",").map { Int64($0) }
+        guard !scales.isEmpty, scales.count == zeroPoints.count, !scales.contains(nil), !zeroPoints.contains(nil) else { return nil }
+        return QuantParams(scales: scales.compactMap { $0 }, zeroPoints: zeroPoints.compactMap { $0 }, axis: scales.count > 1 ? axis : 0)
+    }
+
     /// `int32 [2] 1,2`: an int32 or int64 tensor as text.
     static func encode(_ t: Tensor) -> String? {
         guard t.dataType == .int32 || t.dataType == .int64, let values = ConstantData.ints(t) else { return nil }
@@ -146,12 +191,4 @@ struct ExactGroupRecord: Equatable {
             return nil
         }
     }
-}
-
-// MARK: Quantization annotations
-
-/// The keys ONNX's `TensorAnnotation` uses for a tensor's quantization parameters.
-enum QuantizationAnnotationKeys {
-    static let scale = "SCALE_TENSOR"
-    static let zeroPoint = "ZERO_POINT_TENSOR"
 }

@@ -23,9 +23,6 @@ final class LoweringContext {
     var current: Node = Node(opType: "", inputs: [], outputs: [])
     /// Resource variables of the model.
     var variables = VariableState.empty
-    /// Quantization annotations of the tensors exact integer groups read and write, by tensor.
-    private(set) var annotations: [String: Graph.TensorAnnotation] = [:]
-    private var annotationOrder: [String] = []
 
     init(source: Graph, opset: Int) {
         self.source = source
@@ -66,18 +63,6 @@ final class LoweringContext {
         guard let i = nodes.lastIndex(where: { $0.outputs.contains(value) }) else { return false }
         nodes[i].metadata += entries
         return true
-    }
-
-    /// Records the quantization of `tensor` as an ONNX quantization annotation (once per tensor):
-    /// a float32 scale and a zero point of the tensor's type, 1-D when per channel.
-    func annotate(_ tensor: String, _ q: QuantParams, dataType: DataType) {
-        guard annotations[tensor] == nil else { return }
-        let (scale, zeroPoint) = quantConstants(q, dataType: dataType)
-        annotations[tensor] = Graph.TensorAnnotation(tensorName: tensor, quantParameterTensorNames: [
-            MetadataEntry(key: QuantizationAnnotationKeys.scale, value: scale),
-            MetadataEntry(key: QuantizationAnnotationKeys.zeroPoint, value: zeroPoint),
-        ])
-        annotationOrder.append(tensor)
     }
 
     /// Adds a constant and returns its name.
@@ -214,7 +199,6 @@ final class LoweringContext {
         var g = source
         g.nodes = nodes
         g.initializers = initializers
-        g.quantizationAnnotations = annotationOrder.compactMap { annotations[$0] }
         g.valueInfos = source.valueInfos.map { v in var v = v; v.quantization = nil; return v } + valueInfos
         g.inputs = source.inputs.map { v in var v = v; v.quantization = nil; return v }
         g.outputs = source.outputs.map { v in var v = v; v.quantization = nil; return v }

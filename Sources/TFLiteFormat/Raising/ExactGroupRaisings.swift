@@ -3,9 +3,9 @@ import Passes
 
 /// Raises a recognised exact integer group (`ExactGroupRecognition`) to the int8 TFLite operator
 /// it stands for: the recorded options, the int8 weights and int32 bias as they are in the ONNX
-/// graph (no requantization), and the annotated scales and zero points on every tensor.
+/// graph (no requantization), and the recorded scales and zero points on every tensor.
 enum ExactGroupRaisings {
-    /// Emits the group's operator; its output becomes an int8 value with the annotated parameters.
+    /// Emits the group's operator; its output becomes an int8 value with the recorded parameters.
     static func raise(_ group: ExactGroup, _ ctx: RaisingContext) throws(PassError) {
         let node = group.node
         guard let out = node.outputs.first else { throw ctx.invalid("exact int8 group without an output") }
@@ -81,7 +81,7 @@ enum ExactGroupRaisings {
             throw ctx.unsupported("the int8 value '\(name)' has no quantization in the raised model")
         }
         guard samePerTensor(known, q) else {
-            throw ctx.unsupported("the int8 value '\(name)' is annotated \(q), but holds \(known)")
+            throw ctx.unsupported("the int8 value '\(name)' is recorded \(q), but holds \(known)")
         }
         return try ctx.plain(v)
     }

@@ -10,7 +10,7 @@ struct ExactGroup {
     var last: Int
     /// Indices of all the group's nodes (`last` included).
     var members: Set<Int>
-    /// Quantization of the tensors the operator reads and writes, from the annotations.
+    /// Quantization of the tensors the operator reads and writes, from the record.
     var quantization: [String: QuantParams]
     /// Declared dims of the operator's inputs and output (nil where not fixed).
     var dims: [String: [Int64?]]
@@ -19,7 +19,7 @@ struct ExactGroup {
 }
 
 /// Finds the exact integer groups of a graph (see `ExactGroupRecord`) and checks each one: the
-/// recorded operator is lowered again from the annotated parameters and the result must equal
+/// recorded operator is lowered again from the recorded parameters and the result must equal
 /// the group, op for op, attribute for attribute and constant for constant (multipliers, shifts,
 /// clamp bounds and zero points included). Nothing in the record is believed otherwise.
 enum ExactGroupRecognition {
@@ -61,14 +61,13 @@ enum ExactGroupRecognition {
 
     // MARK: Graph facts
 
-    /// What recognition reads from the graph: producers, readers, constants, declared types, annotations.
+    /// What recognition reads from the graph: producers, readers, constants, declared types.
     struct GraphFacts {
         let graph: Graph
         var producer: [String: Int] = [:]
         var readers: [String: Set<Int>] = [:]
         var initializers: [String: Tensor] = [:]
         var types: [String: TensorType] = [:]
-        var annotations: [String: Graph.TensorAnnotation] = [:]
         let outputs: Set<String>
 
         init(_ graph: Graph) {
@@ -79,21 +78,7 @@ enum ExactGroupRecognition {
             }
             for t in graph.initializers { if let n = t.name { initializers[n] = t } }
             for v in graph.inputs + graph.valueInfos + graph.outputs { if let t = v.type?.tensorType { types[v.name] = t } }
-            for a in graph.quantizationAnnotations { if let n = a.tensorName { annotations[n] = a } }
             outputs = Set(graph.outputs.map(\.name))
-        }
-
-        /// The annotated quantization of `tensor` (`axis` for per-channel scales).
-        func quantization(_ tensor: String, axis: Int) -> QuantParams? {
-            guard let a = annotations[tensor],
-                  let s = a.quantParameterTensorNames.first(where: { $0.key == QuantizationAnnotationKeys.scale }).flatMap({ initializers[$0.value] }),
-                  let scales = ConstantData.floats(s), !scales.isEmpty, s.dims.count <= 1 else { return nil }
-            var zeroPoints = [Int64](repeating: 0, count: scales.count)
-            if let z = a.quantParameterTensorNames.first(where: { $0.key == QuantizationAnnotationKeys.zeroPoint }) {
-                guard let t = initializers[z.value], let values = ConstantData.ints(t), values.count == scales.count else { return nil }
-                zeroPoints = values
-            }
-            return QuantParams(scales: scales, zeroPoints: zeroPoints, axis: scales.count > 1 ? axis : 0)
         }
 
         /// The declared element type and dims of a value (an initializer's are fixed).
@@ -109,11 +94,6 @@ enum ExactGroupRecognition {
         init(_ message: String) { self.message = message }
     }
 
-    /// The axis of per-channel scales of input `i` of `op` (TFLite's quantized dimension).
-    static func channelAxis(op: String, input i: Int) -> Int {
-        op == "DEPTHWISE_CONV_2D" && i == 1 ? 3 : 0
-    }
-
     // MARK: Checking one group
 
     static func check(_ record: ExactGroupRecord, last: Int, _ facts: GraphFacts, opset: Int) -> Result<ExactGroup, Mismatch> {
@@ -124,7 +104,7 @@ enum ExactGroupRecognition {
         guard let lowering = IntegerLowerings.table[record.op] else {
             return .failure(Mismatch("\(record.op) has no exact integer form"))
         }
-        // The TFLite node and a one-node TFLite graph around it, from the record and the annotations.
+        // The TFLite node and a one-node TFLite graph around it, from the record.
         var inputs: [String] = [], source = Graph(name: "exact-group")
         var group = ExactGroup(record: record, node: Node(opType: record.op, inputs: [], outputs: []), last: last, members: [],
                                quantization: [:], dims: [:], constants: [:])
@@ -145,7 +125,7 @@ enum ExactGroupRecognition {
                 guard let type = facts.type(name), let element = type.elementType else {
                     return .failure(Mismatch("input '\(name)' has no declared type"))
                 }
-                let q = facts.quantization(name, axis: channelAxis(op: record.op, input: i))
+                let q = record.inputQuantization[i]
                 if let q { group.quantization[name] = q }
                 group.dims[name] = type.shape?.map(\.fixedValue)
                 if let t = facts.initializers[name] {
@@ -160,7 +140,7 @@ enum ExactGroupRecognition {
             }
         }
         guard let outType = facts.type(out), outType.elementType == .int8 else { return .failure(Mismatch("the output '\(out)' is not declared int8")) }
-        guard let outQ = facts.quantization(out, axis: 0) else { return .failure(Mismatch("the output '\(out)' has no quantization annotation")) }
+        guard let outQ = record.outputQuantization else { return .failure(Mismatch("the output '\(out)' has no recorded quantization")) }
         group.quantization[out] = outQ
         group.dims[out] = outType.shape?.map(\.fixedValue)
         source.outputs = [ValueInfo(name: out, type: ValueType(.tensor(outType)), quantization: outQ)]
@@ -175,7 +155,7 @@ enum ExactGroupRecognition {
         ctx.current = node
         do {
             guard try lowering(ctx, node) else {
-                return .failure(Mismatch("the recorded operator has no exact lowering with the annotated types, quantization and shapes"))
+                return .failure(Mismatch("the recorded operator has no exact lowering with the recorded types, quantization and shapes"))
             }
         } catch {
             return .failure(Mismatch("lowering the recorded operator failed: \(error)"))
@@ -206,7 +186,7 @@ enum ExactGroupRecognition {
         guard ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"].contains(record.op), record.inputs.count > 2,
               case .value(let bias) = record.inputs[2], case .value(let x) = record.inputs[0], case .value(let w) = record.inputs[1],
               let qx = group.quantization[x], let qw = group.quantization[w] else { return nil }
-        guard let qb = group.quantization[bias] else { return "the bias '\(bias)' has no quantization annotation" }
+        guard let qb = group.quantization[bias] else { return "the bias '\(bias)' has no recorded quantization" }
         let channels = max(qw.scales.count, qb.scales.count)
         guard qb.scales.count == channels || qb.scales.count == 1, qb.zeroPoints.allSatisfy({ $0 == 0 }) else {
             return "the bias quantization does not match the weights'"
