@@ -180,13 +180,13 @@ enum ExactGroupRecognition {
         return .success(group)
     }
 
-    /// The int32 bias of a convolution or fully connected op must carry the scale TFLite requires
-    /// (input scale × weight scale per channel, zero point 0); the lowering does not read it.
+    /// A quantized int32 bias of a convolution or fully connected op must carry the scale TFLite
+    /// requires (input scale × weight scale per channel, zero point 0); the lowering does not read it.
     static func checkBias(_ record: ExactGroupRecord, _ group: ExactGroup, outQ: QuantParams) -> String? {
         guard ["CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"].contains(record.op), record.inputs.count > 2,
               case .value(let bias) = record.inputs[2], case .value(let x) = record.inputs[0], case .value(let w) = record.inputs[1],
               let qx = group.quantization[x], let qw = group.quantization[w] else { return nil }
-        guard let qb = group.quantization[bias] else { return "the bias '\(bias)' has no recorded quantization" }
+        guard let qb = group.quantization[bias] else { return nil }  // raised as it came, unquantized
         let channels = max(qw.scales.count, qb.scales.count)
         guard qb.scales.count == channels || qb.scales.count == 1, qb.zeroPoints.allSatisfy({ $0 == 0 }) else {
             return "the bias quantization does not match the weights'"
