@@ -24,11 +24,16 @@ struct QuantizedValue {
 enum QuantRaisings {
     /// Ops with an int8 TFLite form.
     static let fusable: Set<String> = ["Conv", "Gemm", "MaxPool", "AveragePool", "GlobalAveragePool", "Concat",
-                                       "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Add", "Mul", "Softmax"]
+                                       "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Add", "Mul", "Softmax",
+                                       "Sigmoid", "Slice"]
     /// Ops whose int8 kernel keeps the input parameters: mismatched inputs are requantized first.
-    static let sameParams: Set<String> = ["MaxPool", "Concat", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose"]
+    static let sameParams: Set<String> = ["MaxPool", "Concat", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Slice"]
+    /// Ops whose int8 kernel writes fixed parameters (TFLite's SOFTMAX and LOGISTIC: scale 1/256, zero point −128).
+    static let fixedOutputParams: [String: QuantParams] = ["Softmax": QuantParams(scales: [1.0 / 256], zeroPoints: [-128]),
+                                                           "Sigmoid": QuantParams(scales: [1.0 / 256], zeroPoints: [-128])]
     /// Inputs of fusable ops that may be constants (shapes, axes, weights, biases).
-    static let constantOperands: [String: Set<Int>] = ["Reshape": [1], "Squeeze": [1], "Unsqueeze": [1], "Conv": [1, 2], "Gemm": [1, 2]]
+    static let constantOperands: [String: Set<Int>] = ["Reshape": [1], "Squeeze": [1], "Unsqueeze": [1], "Conv": [1, 2], "Gemm": [1, 2],
+                                                       "Slice": [1, 2, 3, 4]]
 
     /// Handles Q/DQ nodes and fused int8 ops; returns true when `node` is done.
     static func raise(_ node: Node, _ ctx: RaisingContext) throws(PassError) -> Bool {
@@ -249,14 +254,13 @@ enum QuantRaisings {
             guard let x = ctx.dequantized[node.inputs[0]]?.value, x.rank == 4, let kernel = node.intsAttribute("kernel_shape") else { return false }
             let win = try ConvRaisings.window(ctx, node, spatial: Array(x.shape[2...]), kernel: kernel)
             return win.explicit == nil && (node.opType == "MaxPool" || win.padding == 1)
-        case "Softmax":
-            // TFLite's int8 SOFTMAX writes scale 1/256, zero point -128.
+        case let op where fixedOutputParams[op] != nil:
             guard let q = quantizingReader(of: node.outputs[0], ctx) else { return false }
             let saved = ctx.current
             ctx.current = q
             defer { ctx.current = saved }
             let (p, _) = try params(q, ctx, rank: 0)
-            return p.scales == [1.0 / 256] && p.zeroPoints == [-128]
+            return p.scales == fixedOutputParams[op]?.scales && p.zeroPoints == fixedOutputParams[op]?.zeroPoints
         default:
             return true
         }
