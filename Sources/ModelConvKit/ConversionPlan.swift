@@ -57,7 +57,9 @@ struct ConversionPlan {
         case (.onnx, .ort):
             passes = [ConstantsToInitializers(), ExpandFunctionOps(), Float16ComputeCasts()]
         case (.tflite, .ort):
-            passes = [TFLiteLowering(opset: opset, exactIntegers: int8Form == .exact), ONNXExportCleanup(), ConstantsToInitializers(), ExpandFunctionOps(), Float16ComputeCasts()]
+            // .ort keeps no node metadata: no records of the exact groups.
+            passes = [TFLiteLowering(opset: opset, exactIntegers: int8Form == .exact, recordsExactGroups: false), ONNXExportCleanup(),
+                      ConstantsToInitializers(), ExpandFunctionOps(), Float16ComputeCasts()]
         case (.onnx, .tflite):
             passes = [TFLiteRaising(nhwcIO: nhwcIO, inputShapes: inputShapes, evaluator: ConstantFolding.evaluator, float16Weights: float16,
                                     inputValues: inputValues)]

@@ -138,6 +138,15 @@ struct TFLiteONNXInt8RoundTripTests {
         #expect(ops.isSuperset(of: ["ConvInteger", "MatMulInteger"]))
     }
 
+    @Test("lowering for a target without node metadata (.ort) records nothing")
+    func noRecordsForORT() throws {
+        var recorded = Net.network(seed: 3), plain = recorded
+        _ = try TFLiteLowering(exactIntegers: true).run(&recorded)
+        _ = try TFLiteLowering(exactIntegers: true, recordsExactGroups: false).run(&plain)
+        #expect(recorded.graph.nodes.filter { !$0.metadata.isEmpty }.count == 7)
+        #expect(plain.graph.nodes.allSatisfy { $0.metadata.isEmpty })
+    }
+
     // MARK: Record
 
     @Test("a record reads back as written: options, inline constants, per-channel and per-tensor quantization")
