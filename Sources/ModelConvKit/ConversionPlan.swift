@@ -57,7 +57,9 @@ struct ConversionPlan {
         case (.onnx, .ort):
             passes = [ConstantsToInitializers(), ExpandFunctionOps(), Float16ComputeCasts()]
         case (.tflite, .ort):
-            passes = [TFLiteLowering(opset: opset, exactIntegers: int8Form == .exact), ONNXExportCleanup(), ConstantsToInitializers(), ExpandFunctionOps(), Float16ComputeCasts()]
+            // .ort keeps no node metadata: no records of the exact groups.
+            passes = [TFLiteLowering(opset: opset, exactIntegers: int8Form == .exact, recordsExactGroups: false), ONNXExportCleanup(),
+                      ConstantsToInitializers(), ExpandFunctionOps(), Float16ComputeCasts()]
         case (.onnx, .tflite):
             passes = [TFLiteRaising(nhwcIO: nhwcIO, inputShapes: inputShapes, evaluator: ConstantFolding.evaluator, float16Weights: float16,
                                     inputValues: inputValues)]
@@ -97,8 +99,8 @@ struct ONNXExportCleanup: GraphPass {
         let initializerNames = Set(g.initializers.compactMap(\.name))
         let boundary = initializerNames.union(g.inputs.map(\.name)).union(g.outputs.map(\.name))
         g.valueInfos.removeAll { boundary.contains($0.name) }
-        // Value metadata other than TFLite details (e.g. the state role of a variable) and node
-        // metadata (the lowering's `TFLiteProvenance`) need ONNX IR 10.
+        // Value metadata other than TFLite details (e.g. the state role of a variable) needs ONNX IR 10.
+        // So does node metadata (the TFLite operator each exact int8 group stands for).
         if (g.inputs + g.outputs + g.valueInfos).contains(where: { !$0.metadata.isEmpty }) || g.nodes.contains(where: { !$0.metadata.isEmpty }) {
             model.irVersion = max(model.irVersion ?? 8, 10)
         }

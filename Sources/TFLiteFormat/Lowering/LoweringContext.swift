@@ -54,8 +54,20 @@ final class LoweringContext {
 
     /// Records provenance (`TFLiteProvenance`) on the node that wrote `value`.
     func annotate(_ value: String, _ entries: [MetadataEntry]) {
-        guard let i = nodes.lastIndex(where: { $0.outputs.contains(value) }) else { return }
+        _ = addMetadata(entries, toProducerOf: value)
+    }
+
+    /// How many nodes were emitted so far.
+    var nodeCount: Int { nodes.count }
+
+    /// The emitted nodes from index `start` on.
+    func nodes(from start: Int) -> ArraySlice<Node> { nodes[start...] }
+
+    /// Adds metadata to the last emitted node that writes `value`; false when none does.
+    func addMetadata(_ entries: [MetadataEntry], toProducerOf value: String) -> Bool {
+        guard let i = nodes.lastIndex(where: { $0.outputs.contains(value) }) else { return false }
         nodes[i].metadata += entries
+        return true
     }
 
     /// Adds a constant and returns its name.

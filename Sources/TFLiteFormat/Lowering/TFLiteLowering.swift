@@ -10,11 +10,15 @@ public struct TFLiteLowering: GraphPass {
     /// Int8 convolutions, fully connected, add/sub, average pool and mean become integer ONNX ops
     /// that reproduce TFLite's fixed-point rounding exactly (`IntegerLowerings`); false: QDQ form.
     public var exactIntegers: Bool
+    /// Each exact group's last node records the TFLite operator it stands for (`ExactGroupRecord`,
+    /// node metadata), so that ONNX → TFLite can raise it back; off for targets without node metadata (`.ort`).
+    public var recordsExactGroups: Bool
     public var name: String { exactIntegers ? "tflite-lowering (int8 exact)" : "tflite-lowering (int8 as QDQ)" }
 
-    public init(opset: Int = 17, exactIntegers: Bool = true) {
+    public init(opset: Int = 17, exactIntegers: Bool = true, recordsExactGroups: Bool = true) {
         self.opset = opset
         self.exactIntegers = exactIntegers
+        self.recordsExactGroups = recordsExactGroups
     }
 
     public func run(_ model: inout Model) throws(PassError) -> Bool {
@@ -56,8 +60,13 @@ public struct TFLiteLowering: GraphPass {
         ctx.variables = state
         for node in graph.nodes {
             ctx.current = node
-            if exactIntegers, node.normalizedDomain == TFLiteDialect.domain, let exact = IntegerLowerings.table[node.opType],
-               try exact(ctx, node) { continue }
+            if exactIntegers, node.normalizedDomain == TFLiteDialect.domain, let exact = IntegerLowerings.table[node.opType] {
+                let first = ctx.nodeCount
+                if try exact(ctx, node) {
+                    if recordsExactGroups { ctx.recordExactGroup(node, firstNode: first) }
+                    continue
+                }
+            }
             guard let lowering = TFLiteLowerings.table[node.normalizedDomain == TFLiteDialect.customDomain ? "CUSTOM:" + node.opType : node.opType],
                   node.normalizedDomain.hasPrefix("tflite") else {
                 if node.normalizedDomain.hasPrefix("tflite") {

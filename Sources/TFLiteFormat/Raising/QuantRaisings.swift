@@ -24,11 +24,16 @@ struct QuantizedValue {
 enum QuantRaisings {
     /// Ops with an int8 TFLite form.
     static let fusable: Set<String> = ["Conv", "Gemm", "MaxPool", "AveragePool", "GlobalAveragePool", "Concat",
-                                       "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Add", "Mul"]
+                                       "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Add", "Mul", "Softmax",
+                                       "Sigmoid", "Slice"]
     /// Ops whose int8 kernel keeps the input parameters: mismatched inputs are requantized first.
-    static let sameParams: Set<String> = ["MaxPool", "Concat", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose"]
+    static let sameParams: Set<String> = ["MaxPool", "Concat", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Slice"]
+    /// Ops whose int8 kernel writes fixed parameters (TFLite's SOFTMAX and LOGISTIC: scale 1/256, zero point −128).
+    static let fixedOutputParams: [String: QuantParams] = ["Softmax": QuantParams(scales: [1.0 / 256], zeroPoints: [-128]),
+                                                           "Sigmoid": QuantParams(scales: [1.0 / 256], zeroPoints: [-128])]
     /// Inputs of fusable ops that may be constants (shapes, axes, weights, biases).
-    static let constantOperands: [String: Set<Int>] = ["Reshape": [1], "Squeeze": [1], "Unsqueeze": [1], "Conv": [1, 2], "Gemm": [1, 2]]
+    static let constantOperands: [String: Set<Int>] = ["Reshape": [1], "Squeeze": [1], "Unsqueeze": [1], "Conv": [1, 2], "Gemm": [1, 2],
+                                                       "Slice": [1, 2, 3, 4]]
 
     /// Handles Q/DQ nodes and fused int8 ops; returns true when `node` is done.
     static func raise(_ node: Node, _ ctx: RaisingContext) throws(PassError) -> Bool {
@@ -168,9 +173,7 @@ enum QuantRaisings {
 
     /// Raises `node` on int8 tensors when the QDQ pattern and the op's int8 constraints allow.
     static func fuse(_ node: Node, _ ctx: RaisingContext) throws(PassError) -> Bool {
-        guard let out = node.outputs.first, node.outputs.count == 1, !ctx.outputNames.contains(out),
-              let readers = ctx.readers[out], readers.count == 1, ctx.consumers[out] == 1,
-              let q = readers.first, q.opType == "QuantizeLinear", q.normalizedDomain.isEmpty else { return false }
+        guard let out = node.outputs.first, node.outputs.count == 1, let q = quantizingReader(of: out, ctx) else { return false }
         var quantized: [(index: Int, QuantizedValue)] = []
         for (i, name) in node.inputs.enumerated() where !name.isEmpty {
             if let v = ctx.values[name], v.constant != nil {
@@ -216,6 +219,21 @@ enum QuantRaisings {
         return true
     }
 
+    /// The QuantizeLinear that is the only reader of `value`, directly or through Identity nodes
+    /// that nothing else reads; nil otherwise.
+    static func quantizingReader(of value: String, _ ctx: RaisingContext) -> Node? {
+        var v = value
+        while !ctx.outputNames.contains(v), let readers = ctx.readers[v], readers.count == 1, ctx.consumers[v] == 1,
+              let reader = readers.first, reader.normalizedDomain.isEmpty, reader.outputs.count == 1 {
+            switch reader.opType {
+            case "QuantizeLinear": return reader
+            case "Identity": v = reader.outputs[0]
+            default: return nil
+            }
+        }
+        return nil
+    }
+
     /// Op-specific limits of the int8 kernels, checked before anything is emitted.
     static func fits(_ node: Node, _ ctx: RaisingContext) throws(PassError) -> Bool {
         switch node.opType {
@@ -236,6 +254,13 @@ enum QuantRaisings {
             guard let x = ctx.dequantized[node.inputs[0]]?.value, x.rank == 4, let kernel = node.intsAttribute("kernel_shape") else { return false }
             let win = try ConvRaisings.window(ctx, node, spatial: Array(x.shape[2...]), kernel: kernel)
             return win.explicit == nil && (node.opType == "MaxPool" || win.padding == 1)
+        case let op where fixedOutputParams[op] != nil:
+            guard let q = quantizingReader(of: node.outputs[0], ctx) else { return false }
+            let saved = ctx.current
+            ctx.current = q
+            defer { ctx.current = saved }
+            let (p, _) = try params(q, ctx, rank: 0)
+            return p.scales == fixedOutputParams[op]?.scales && p.zeroPoints == fixedOutputParams[op]?.zeroPoints
         default:
             return true
         }

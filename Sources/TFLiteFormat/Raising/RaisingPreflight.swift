@@ -84,13 +84,21 @@ enum RaisingPreflight {
                 }
             }
         }
-        return out + blockers(model.graph.nodes, &scope, within: "")
+        // Exact int8 groups raise as a whole; a record whose group does not check out says why.
+        let exact = ExactGroupRecognition.recognize(model.graph, opset: scope.opset)
+        for (i, reason) in exact.refused {
+            let n = model.graph.nodes[i]
+            out.append((n.label, n.qualifiedOpType, reason))
+        }
+        return out + blockers(model.graph.nodes, &scope, within: "", skipping: exact.members)
     }
 
-    /// Walks `nodes` in order, growing `scope.known` with what folds.
-    static func blockers(_ nodes: [Node], _ scope: inout PreflightScope, within: String) -> [(node: String, op: String, reason: String)] {
+    /// Walks `nodes` in order, growing `scope.known` with what folds; nodes at indices in
+    /// `skipping` are raised another way.
+    static func blockers(_ nodes: [Node], _ scope: inout PreflightScope, within: String,
+                         skipping: Set<Int> = []) -> [(node: String, op: String, reason: String)] {
         var out: [(node: String, op: String, reason: String)] = []
-        for n in nodes {
+        for (i, n) in nodes.enumerated() where !skipping.contains(i) {
             let present = n.inputs.filter { !$0.isEmpty }
             let hasBranches = n.attributes.contains { !$0.subgraphs.isEmpty }
             let folds = n.normalizedDomain.isEmpty && (["Constant", "Shape"].contains(n.opType)

@@ -93,6 +93,8 @@ enum ShapeRaisings {
 
     static let identity: Raising = { ctx, node throws(PassError) in
         ctx.alias(node.outputs[0], to: try ctx.required(0))
+        // An int8 tensor keeps its parameters under the new name (a graph output written through an Identity).
+        if let q = ctx.quantization[node.inputs[0]], ctx.values[node.outputs[0]]?.type == .int8 { ctx.quantization[node.outputs[0]] = q }
     }
 
     /// Inference Dropout: the identity, with an all-true mask. Training mode drops at random, which

@@ -48,7 +48,17 @@ public struct TFLiteRaising: GraphPass {
         for input in g.inputs where ctx.values[input.name]?.constant == nil && !stateReads.contains(input.name) {
             inputs.append(try bindInput(input, ctx))
         }
-        for node in g.nodes { try Self.raiseNode(node, ctx) }
+        // Exact int8 groups (TFLite → ONNX's integer form) become their TFLite operator again.
+        let exact = ExactGroupRecognition.recognize(g, opset: opset)
+        let groupEnds = exact.byLast, members = exact.members
+        for (i, node) in g.nodes.enumerated() {
+            if let group = groupEnds[i] {
+                ctx.current = node
+                try ExactGroupRaisings.raise(group, ctx)
+            } else if !members.contains(i) {
+                try Self.raiseNode(node, ctx)
+            }
+        }
         try StateRaisings.emitAssignments(variables, handles: handles, ctx)
         let outputs = try finishOutputs(g, ctx, skipping: StateRaisings.writes(variables))
         for i in inputs.indices { inputs[i].quantization = ctx.inputQuantization[inputs[i].name] }
