@@ -28,15 +28,33 @@ void mc_s8u8_pack_a(int m, int k, const int8_t *a, ptrdiff_t lda, int8_t *packed
 size_t mc_s8u8_packed_b_size(int k, int n) { return (size_t)((n + 15) / 16) * (size_t)quads(k) * 64; }
 
 void mc_s8u8_pack_b(int k, int n, const uint8_t *b, ptrdiff_t ldb, uint8_t *packed) {
-    int kq = quads(k), panels = (n + 15) / 16;
-    for (int p = 0; p < panels; p++) {
-        int cols = n - 16 * p < 16 ? n - 16 * p : 16;
-        for (int q = 0; q < kq; q++) {
+    int kq = quads(k), panels = (n + 15) / 16, full = n / 16;
+    static const uint8_t zeros[16] = {0};
+    for (int q = 0; q < kq; q++) {
+        const uint8_t *rows[4];
+        for (int r = 0; r < 4; r++) rows[r] = 4 * q + r < k ? b + (4 * q + r) * ldb : NULL;
+        int p = 0;
+#if MC_HAVE_X86
+        // Whole panels: interleave 16 bytes of each of the four rows (SSE2, part of every x86-64).
+        for (; p < full; p++) {
+            __m128i v[4];
+            for (int r = 0; r < 4; r++) v[r] = rows[r] ? _mm_loadu_si128((const __m128i *)(rows[r] + 16 * p)) : _mm_loadu_si128((const __m128i *)zeros);
+            __m128i ab_lo = _mm_unpacklo_epi8(v[0], v[1]), ab_hi = _mm_unpackhi_epi8(v[0], v[1]);
+            __m128i cd_lo = _mm_unpacklo_epi8(v[2], v[3]), cd_hi = _mm_unpackhi_epi8(v[2], v[3]);
             uint8_t *dst = packed + ((size_t)p * kq + q) * 64;
-            if (cols < 16 || 4 * q + 4 > k) memset(dst, 0, 64);
-            for (int r = 0; r < 4 && 4 * q + r < k; r++) {
-                const uint8_t *row = b + (4 * q + r) * ldb + 16 * p;
-                for (int j = 0; j < cols; j++) dst[4 * j + r] = row[j];
+            _mm_storeu_si128((__m128i *)dst, _mm_unpacklo_epi16(ab_lo, cd_lo));
+            _mm_storeu_si128((__m128i *)(dst + 16), _mm_unpackhi_epi16(ab_lo, cd_lo));
+            _mm_storeu_si128((__m128i *)(dst + 32), _mm_unpacklo_epi16(ab_hi, cd_hi));
+            _mm_storeu_si128((__m128i *)(dst + 48), _mm_unpackhi_epi16(ab_hi, cd_hi));
+        }
+#endif
+        for (; p < panels; p++) {
+            int cols = n - 16 * p < 16 ? n - 16 * p : 16;
+            uint8_t *dst = packed + ((size_t)p * kq + q) * 64;
+            memset(dst, 0, 64);
+            for (int r = 0; r < 4; r++) {
+                if (!rows[r]) continue;
+                for (int j = 0; j < cols; j++) dst[4 * j + r] = rows[r][16 * p + j];
             }
         }
     }
@@ -138,4 +156,37 @@ void mc_s8u8_gemm(int m, int n, int k, const int8_t *packed_a, const uint8_t *pa
     if (mc_s8u8_gemm_vectorized()) { gemm_vnni(m, n, kq, packed_a, packed_b, c, ldc); return; }
 #endif
     gemm_portable(m, n, kq, packed_a, packed_b, c, ldc);
+}
+
+// MARK: Requantization
+
+#define MC_REQUANTIZE_BODY(T, LO, HI)                                                         \
+    const double magic = 6755399441055744.0; /* 1.5 * 2^52: x + magic - magic rounds half to even */ \
+    T *dst = (T *)out;                                                                         \
+    for (size_t i = 0; i < count; i++) {                                                       \
+        double v = ((double)sums[i] + offset) * scale + zero_point;                            \
+        v = v < (LO) ? (LO) : (v > (HI) ? (HI) : v);                                          \
+        dst[i] = (T)(int32_t)((v + magic) - magic);                                            \
+    }
+
+static void requantize_portable(const int32_t *sums, size_t count, double offset, double scale, double zero_point,
+                                int is_signed, void *out) {
+    if (is_signed) { MC_REQUANTIZE_BODY(int8_t, -128.0, 127.0) } else { MC_REQUANTIZE_BODY(uint8_t, 0.0, 255.0) }
+}
+
+#if MC_HAVE_X86
+__attribute__((target("avx2,fma")))
+static void requantize_avx2(const int32_t *sums, size_t count, double offset, double scale, double zero_point,
+                            int is_signed, void *out) {
+    if (is_signed) { MC_REQUANTIZE_BODY(int8_t, -128.0, 127.0) } else { MC_REQUANTIZE_BODY(uint8_t, 0.0, 255.0) }
+}
+#endif
+
+void mc_requantize(const int32_t *sums, size_t count, double offset, double scale, double zero_point,
+                   int is_signed, void *out) {
+#if MC_HAVE_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2")) { requantize_avx2(sums, count, offset, scale, zero_point, is_signed, out); return; }
+#endif
+    requantize_portable(sums, count, offset, scale, zero_point, is_signed, out);
 }

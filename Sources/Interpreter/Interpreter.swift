@@ -95,7 +95,7 @@ final class Engine: Sendable {
     /// Runs the prepared main graph in `scope` and returns its outputs.
     private func executeMain(scope: Scope, bindInputs: [String: RuntimeValue], trace: Trace?) throws(InterpreterError) -> [RuntimeValue] {
         try bind(model.graph.inputs, from: bindInputs, in: scope)
-        for step in prepared.steps {
+        for step in trace == nil ? prepared.fastSteps : prepared.steps {
             let node = step.node
             if step.isFolded {
                 // Its outputs are in `scope.constants`; only the trace needs their names.

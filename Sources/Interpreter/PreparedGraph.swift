@@ -25,6 +25,9 @@ final class PreparedGraph: Sendable {
     let constants: [String: RuntimeValue]
     /// The nodes in graph order.
     let steps: [Step]
+    /// The steps of a run that keeps no intermediates: `steps` with DequantizeLinear → Conv →
+    /// QuantizeLinear groups run as QLinearConv (`QDQConvFusion`).
+    let fastSteps: [Step]
     /// Why the initializers could not be decoded; reported when the graph runs.
     let failure: InterpreterError?
 
@@ -76,6 +79,28 @@ final class PreparedGraph: Sendable {
         self.constants = constants
         self.steps = steps
         self.failure = failure
+        self.fastSteps = PreparedGraph.fusedSteps(steps, model: model, kernels: kernels, constants: constants) ?? steps
+    }
+
+    /// `steps` with the QDQ convolutions fused, and their value releases recomputed; nil when nothing fuses.
+    static func fusedSteps(_ steps: [Step], model: Model, kernels: KernelTable, constants: [String: RuntimeValue]) -> [Step]? {
+        guard model.subgraphs.isEmpty, let kernel = kernels.kernel(domain: "", op: "QLinearConv"),
+              let entries = QDQConvFusion.fused(model.graph, constants: constants) else { return nil }
+        let opset = Int(model.opsetVersion(for: "") ?? 21)
+        var fast: [Step] = entries.map { entry in
+            switch entry {
+            case .original(let i):
+                var step = steps[i]
+                step.releases = []
+                return step
+            case .fused(let node):
+                return Step(node: node, kernel: kernel, opset: opset, isFolded: false)
+            }
+        }
+        var graph = model.graph
+        graph.nodes = fast.map(\.node)
+        for (name, i) in PreparedGraph.lastUses(graph) { fast[i].releases.append(name) }
+        return fast
     }
 
     /// For each value that is not a graph output, the index of the last node that reads or writes it

@@ -20,6 +20,11 @@ void mc_s8u8_pack_b(int k, int n, const uint8_t *b, ptrdiff_t ldb, uint8_t *pack
 /// C (M x N int32, row stride ldc) = A x B from their packed forms (K <= 65536 keeps sums exact).
 void mc_s8u8_gemm(int m, int n, int k, const int8_t *packed_a, const uint8_t *packed_b, int32_t *c, ptrdiff_t ldc);
 
+/// out[i] = clamp(round_half_even((sums[i] + offset) * scale + zero_point), lo, hi) for i < count,
+/// in double precision (exact for the int32 sums); uint8 or int8 results by `is_signed`.
+void mc_requantize(const int32_t *sums, size_t count, double offset, double scale, double zero_point,
+                   int is_signed, void *out);
+
 /// 1 when mc_s8u8_gemm uses the AVX-512 VNNI kernel on this CPU.
 int mc_s8u8_gemm_vectorized(void);
 

@@ -99,16 +99,6 @@ enum ConvKernels {
     static func integerConv(_ call: KernelCall, x: NDArray, xZero: NDArray?, w: NDArray, wZero: NDArray?, bias: NDArray?) throws(InterpreterError) -> ([Double], Setup) {
         let s = try setup(call, x: x.shape, w: w.shape)
         if let bias, bias.count != s.m { throw call.invalid("B must have \(s.m) elements") }
-        let wZeros = (wZero?.doubles ?? [0]).map { Int32(exactly: $0) }
-        if let zx = Int32(exactly: xZero?.doubles.first ?? 0), !wZeros.contains(nil), (wZero?.count ?? 1) <= 1 || wZero?.count == s.m,
-           let sums = IntegerConv.accumulate(x: x, xZero: zx, w: w, wZero: wZeros.compactMap { $0 }, s) {
-            var r = sums.map(Double.init)
-            if let b = bias?.doubles {
-                let outSize = max(s.geometry.outputSize, 1)
-                for i in r.indices { r[i] += b[(i / outSize) % s.m] }
-            }
-            return (r, s)
-        }
         var xd = x.doubles, wd = w.doubles
         if let z = xZero?.doubles.first { for i in 0..<xd.count { xd[i] -= z } }
         if let z = wZero?.doubles, !z.isEmpty {
@@ -119,7 +109,19 @@ enum ConvKernels {
         return (convolve(xd, wd, bias: bias?.doubles, s), s)
     }
 
+    /// The integer sums on the int8 GEMM (`IntegerConv`), when its types apply; nil otherwise.
+    static func integerSums(_ call: KernelCall, x: NDArray, xZero: NDArray?, w: NDArray, wZero: NDArray?) throws(InterpreterError) -> ([Int32], Setup)? {
+        let s = try setup(call, x: x.shape, w: w.shape)
+        let wZeros = (wZero?.doubles ?? [0]).compactMap { Int32(exactly: $0) }
+        guard let zx = Int32(exactly: xZero?.doubles.first ?? 0), wZeros.count == (wZero?.count ?? 1), wZeros.count == 1 || wZeros.count == s.m,
+              let sums = IntegerConv.accumulate(x: x, xZero: zx, w: w, wZero: wZeros, s) else { return nil }
+        return (sums, s)
+    }
+
     static let convInteger: Kernel = { call throws(InterpreterError) in
+        if let (sums, s) = try integerSums(call, x: try call.tensor(0), xZero: call.optionalTensor(2), w: try call.tensor(1), wZero: call.optionalTensor(3)) {
+            return [.tensor(NDArray(dataType: .int32, shape: s.outShape, storage: .int32(sums)))]
+        }
         let (r, s) = try integerConv(call, x: try call.tensor(0), xZero: call.optionalTensor(2), w: try call.tensor(1),
                                      wZero: call.optionalTensor(3), bias: nil)
         let out = r.map(clampedInt32)
@@ -130,6 +132,16 @@ enum ConvKernels {
         let x = try call.tensor(0)
         let xScale = Float.values(of: try call.tensor(1)), wScale = Float.values(of: try call.tensor(4))
         let yScale = Float.values(of: try call.tensor(6)), yZero = call.optionalTensor(7)
+        let bias = call.optionalTensor(8)
+        if let (sums, s) = try integerSums(call, x: x, xZero: call.optionalTensor(2), w: try call.tensor(3), wZero: call.optionalTensor(5)),
+           xScale.count == 1, yScale.count == 1, wScale.count == 1 || wScale.count == s.m, bias == nil || bias?.count == s.m,
+           let outType = Optional(yZero?.dataType ?? x.dataType), [.uint8, .int8].contains(outType) {
+            let multipliers = (0..<s.m).map { Double(xScale[0] * wScale[wScale.count == 1 ? 0 : $0] / yScale[0]) }
+            let biases = bias.map { $0.doubles.map { Int32(clamping: Int64($0)) } }
+            let storage = IntegerConv.requantized(sums, channels: s.m, size: s.geometry.outputSize, bias: biases, multipliers: multipliers,
+                                                  zeroPoint: Int32(yZero?.doubles.first ?? 0), as: outType)
+            return [.tensor(NDArray(dataType: outType, shape: s.outShape, storage: storage))]
+        }
         let (r, s) = try integerConv(call, x: x, xZero: call.optionalTensor(2), w: try call.tensor(3),
                                      wZero: call.optionalTensor(5), bias: call.optionalTensor(8))
         guard xScale.count == 1, yScale.count == 1, wScale.count == 1 || wScale.count == s.m else {

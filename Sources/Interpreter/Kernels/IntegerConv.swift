@@ -66,6 +66,29 @@ enum IntegerConv {
         return out
     }
 
+    /// QLinearConv's output from the sums: round((sum + bias[m]) · multiplier[m]) + zero point, ties
+    /// to even, saturated to uint8/int8 (the same arithmetic as the Double path, without a libm call
+    /// per element: adding and removing 1.5 · 2^52 rounds half to even).
+    static func requantized(_ sums: [Int32], channels: Int, size: Int, bias: [Int32]?, multipliers: [Double], zeroPoint: Int32,
+                            as type: DataType) -> NDArray.Storage {
+        type == .int8 ? .int8(requantized(sums, channels: channels, size: size, bias: bias, multipliers: multipliers, zeroPoint: zeroPoint, as: Int8.self))
+                      : .uint8(requantized(sums, channels: channels, size: size, bias: bias, multipliers: multipliers, zeroPoint: zeroPoint, as: UInt8.self))
+    }
+
+    static func requantized<T: FixedWidthInteger>(_ sums: [Int32], channels: Int, size: Int, bias: [Int32]?, multipliers: [Double],
+                                                  zeroPoint: Int32, as _: T.Type) -> [T] {
+        [T](unsafeUninitializedCapacity: sums.count) { out, done in
+            sums.withUnsafeBufferPointer { sp in
+                for row in 0..<(sums.count / max(size, 1)) {
+                    let m = row % channels
+                    mc_requantize(sp.baseAddress! + row * size, size, Double(bias?[m] ?? 0), multipliers[m], Double(zeroPoint),
+                                  T.isSigned ? 1 : 0, out.baseAddress! + row * size)
+                }
+            }
+            done = sums.count
+        }
+    }
+
     /// Σ over rows of a rows x columns uint8 matrix, per column.
     static func columnTotals(_ m: UnsafePointer<UInt8>, rows: Int, columns: Int) -> [Int32] {
         var sums = [Int32](repeating: 0, count: columns)
