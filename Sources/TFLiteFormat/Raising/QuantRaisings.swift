@@ -188,6 +188,8 @@ enum QuantRaisings {
                 guard constantOperands[node.opType]?.contains(i) == true else { return false }
             } else if let d = ctx.dequantized[name] {
                 quantized.append((i, d))
+            } else if ctx.runtimeShapes[name] != nil, constantOperands[node.opType]?.contains(i) == true {
+                continue  // a shape operand computed at run time (RuntimeShapeRaisings)
             } else {
                 return false
             }
