@@ -11,8 +11,9 @@ import ModelIR
 public enum TFLiteProvenance {
     /// Node metadata key: the TFLite operator the node was lowered from, where its ONNX form is
     /// ambiguous: a standalone `RELU`/`RELU6`/`RELU_N1_TO_1` (a fused activation lowers to the same
-    /// Relu/Clip), `SPLIT_V` (equal parts would come back as SPLIT), or `CUSTOM:<code>` for a custom
-    /// operator lowered to standard ops.
+    /// Relu/Clip), `SPLIT_V` (equal parts would come back as SPLIT), `SHAPE` (of a dynamic dim it is
+    /// computed at run time again rather than folded), or `CUSTOM:<code>` for a custom operator
+    /// lowered to standard ops.
     public static let operatorKey = "modelconv.tflite.op"
     /// Node metadata key: a custom operator's options bytes, base64.
     public static let customOptionsKey = "modelconv.tflite.custom_options"

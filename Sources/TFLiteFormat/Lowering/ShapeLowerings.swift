@@ -198,6 +198,8 @@ enum ShapeLowerings {
     static let shape: Lowering = { ctx, node throws(PassError) in
         let out = node.outputs[0]
         let s = ctx.emit("Shape", [node.input(0)])
+        // Of a dynamic dim, the raising computes it at run time again (RuntimeShapeRaisings).
+        ctx.annotate(s, TFLiteProvenance.entries(operator: node.opType))
         let to = ctx.dataType(out) ?? .int32
         ctx.emit("Cast", [s], outputs: [out], [Attribute(name: "to", value: .int(Int64(to.rawValue)))])
     }

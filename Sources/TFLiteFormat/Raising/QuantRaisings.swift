@@ -16,8 +16,9 @@ struct QuantizedValue {
 /// - DequantizeLinear of such a tensor emits nothing: its output stays the int8 tensor until an op
 ///   that has no integer form reads it, which gets a DEQUANTIZE (`RaisingContext.value`).
 /// - DequantizeLinear of a constant (weights, biases) folds to float and records the scales.
-/// - An op in `fusable` whose computed inputs are all dequantized tensors and whose only reader is a
-///   QuantizeLinear runs on the int8 tensors: the float raising emits it, then its tensors take the
+/// - An op in `fusable` whose computed inputs are all dequantized tensors and each of whose outputs
+///   has a QuantizeLinear as only reader (one output, or several with equal parameters for the
+///   ops in `multiOutput`, which TFLite's SPLIT/SPLIT_V require) runs on the int8 tensors: the float raising emits it, then its tensors take the
 ///   QuantizeLinear's scale and zero point, weights become per-channel int8 (zero point 0) and the
 ///   bias int32 with scale input scale × weight scale. The QuantizeLinear then emits nothing.
 /// - Everything else stays explicit: DEQUANTIZE → float op → QUANTIZE (counted for the report).
@@ -25,15 +26,17 @@ enum QuantRaisings {
     /// Ops with an int8 TFLite form.
     static let fusable: Set<String> = ["Conv", "Gemm", "MaxPool", "AveragePool", "GlobalAveragePool", "Concat",
                                        "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Add", "Mul", "Softmax",
-                                       "Sigmoid", "Slice"]
+                                       "Sigmoid", "Slice", "Split"]
     /// Ops whose int8 kernel keeps the input parameters: mismatched inputs are requantized first.
-    static let sameParams: Set<String> = ["MaxPool", "Concat", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Slice"]
+    static let sameParams: Set<String> = ["MaxPool", "Concat", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Slice", "Split"]
+    /// Fusable ops with several outputs: every output must be quantized with the same parameters.
+    static let multiOutput: Set<String> = ["Split"]
     /// Ops whose int8 kernel writes fixed parameters (TFLite's SOFTMAX and LOGISTIC: scale 1/256, zero point −128).
     static let fixedOutputParams: [String: QuantParams] = ["Softmax": QuantParams(scales: [1.0 / 256], zeroPoints: [-128]),
                                                            "Sigmoid": QuantParams(scales: [1.0 / 256], zeroPoints: [-128])]
     /// Inputs of fusable ops that may be constants (shapes, axes, weights, biases).
     static let constantOperands: [String: Set<Int>] = ["Reshape": [1], "Squeeze": [1], "Unsqueeze": [1], "Conv": [1, 2], "Gemm": [1, 2],
-                                                       "Slice": [1, 2, 3, 4]]
+                                                       "Slice": [1, 2, 3, 4], "Split": [1]]
 
     /// Handles Q/DQ nodes and fused int8 ops; returns true when `node` is done.
     static func raise(_ node: Node, _ ctx: RaisingContext) throws(PassError) -> Bool {
@@ -173,23 +176,34 @@ enum QuantRaisings {
 
     /// Raises `node` on int8 tensors when the QDQ pattern and the op's int8 constraints allow.
     static func fuse(_ node: Node, _ ctx: RaisingContext) throws(PassError) -> Bool {
-        guard let out = node.outputs.first, node.outputs.count == 1, let q = quantizingReader(of: out, ctx) else { return false }
+        guard !node.outputs.isEmpty, node.outputs.count == 1 || multiOutput.contains(node.opType) else { return false }
+        var quantizers: [Node] = []
+        for out in node.outputs {
+            guard !out.isEmpty, let q = quantizingReader(of: out, ctx) else { return false }
+            quantizers.append(q)
+        }
         var quantized: [(index: Int, QuantizedValue)] = []
         for (i, name) in node.inputs.enumerated() where !name.isEmpty {
             if let v = ctx.values[name], v.constant != nil {
                 guard constantOperands[node.opType]?.contains(i) == true else { return false }
             } else if let d = ctx.dequantized[name] {
                 quantized.append((i, d))
+            } else if ctx.runtimeShapes[name] != nil, constantOperands[node.opType]?.contains(i) == true {
+                continue  // a shape operand computed at run time (RuntimeShapeRaisings)
             } else {
                 return false
             }
         }
         guard !quantized.isEmpty, try fits(node, ctx) else { return false }
+        var outputParams: [QuantParams] = []
         let saved = ctx.current
-        ctx.current = q
-        let (outParams, _) = try params(q, ctx, rank: 0)
+        for q in quantizers {
+            ctx.current = q
+            outputParams.append(try params(q, ctx, rank: 0).0)
+        }
         ctx.current = saved
-        guard outParams.scales.count == 1 else { return false }
+        // Several outputs share one set of parameters (TFLite's SPLIT copies the int8 values).
+        guard let outParams = outputParams.first, outParams.scales.count == 1, outputParams.allSatisfy({ $0 == outParams }) else { return false }
 
         // View the int8 tensors as the op's inputs (requantized to the output parameters when the kernel needs it).
         let requantize = sameParams.contains(node.opType)
@@ -209,12 +223,19 @@ enum QuantRaisings {
         for (name, v) in previous {
             if let v { ctx.bind(name, v) } else { ctx.unbind(name) }
         }
-        guard var result = ctx.values[out] else { throw ctx.invalid("fused op left no output") }
+        var results: [RaisedValue] = []
+        for out in node.outputs {
+            guard let result = ctx.values[out] else { throw ctx.invalid("fused op left no output '\(out)'") }
+            results.append(result)
+        }
         try integerize(node, ctx, nodes: firstNode..<ctx.nodes.count, infos: firstInfo..<ctx.valueInfos.count,
-                       output: result.name, inParams: inParams, outParams: outParams)
-        result.type = .int8
-        ctx.bind(out, result)
-        bindQuantized(q.outputs[0], result, outParams, ctx)
+                       outputs: Set(results.map(\.name)), inParams: inParams, outParams: outParams)
+        for (out, (q, result)) in zip(node.outputs, zip(quantizers, results)) {
+            var result = result
+            result.type = .int8
+            ctx.bind(out, result)
+            bindQuantized(q.outputs[0], result, outParams, ctx)
+        }
         ctx.fusedOps[node.opType, default: 0] += 1
         return true
     }
@@ -267,7 +288,7 @@ enum QuantRaisings {
     }
 
     /// Retypes what the float raising emitted for a fused op: int8 activations, int8 weights, int32 biases.
-    static func integerize(_ node: Node, _ ctx: RaisingContext, nodes: Range<Int>, infos: Range<Int>, output: String,
+    static func integerize(_ node: Node, _ ctx: RaisingContext, nodes: Range<Int>, infos: Range<Int>, outputs: Set<String>,
                            inParams: QuantParams, outParams: QuantParams) throws(PassError) {
         var convOutputs = Set<String>()
         var channelOffset = 0
@@ -284,7 +305,7 @@ enum QuantRaisings {
             let name = ctx.valueInfos[i].name
             guard ctx.valueInfos[i].type?.tensorType?.elementType == .float else { continue }
             ctx.valueInfos[i].type = ValueType(.tensor(TensorType(elementType: .int8, shape: ctx.valueInfos[i].type?.tensorType?.shape)))
-            ctx.valueInfos[i].quantization = name == output || convOutputs.contains(name) ? outParams : inParams
+            ctx.valueInfos[i].quantization = outputs.contains(name) || convOutputs.contains(name) ? outParams : inParams
         }
     }
 

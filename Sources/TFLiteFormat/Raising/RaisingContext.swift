@@ -56,6 +56,17 @@ final class RaisingContext {
     var floatIslands: [String: Int] = [:]
     /// Int8 ops emitted from QDQ groups, by ONNX op type.
     var fusedOps: [String: Int] = [:]
+    /// Declared dims of source values (graph inputs, outputs, value infos): which dims are dynamic.
+    let sourceDims: [String: [Dim]]
+    /// The node that writes each source value.
+    let sourceProducers: [String: Node]
+    /// Integer values computed at run time from the input's dims (`RuntimeShapeRaisings`), with
+    /// their values at the sizes being raised.
+    var runtimeShapes: [String: [Int64]] = [:]
+    /// Unsqueezed run-time scalars held back for the Concat that packs them (source value → scalar).
+    var pendingPackParts: [String: RaisedValue] = [:]
+    /// Source values an earlier node's raising already wrote (a Squeeze taken into STRIDED_SLICE).
+    var absorbed: Set<String> = []
     /// Graph inputs (not initializers) and state inputs read from variables, by source name.
     var graphInputs: Set<String>
     /// Quantization of graph inputs read by a DequantizeLinear (set on the TFLite input tensor).
@@ -87,6 +98,12 @@ final class RaisingContext {
         for n in allNodes { for i in Set(n.inputs) where !i.isEmpty { readers[i, default: []].append(n) } }
         self.readers = readers
         self.outputNames = Set(source.outputs.map(\.name))
+        var dims: [String: [Dim]] = [:]
+        for v in source.inputs + source.outputs + source.valueInfos { if let d = v.type?.tensorType?.shape { dims[v.name] = d } }
+        self.sourceDims = dims
+        var producers: [String: Node] = [:]
+        for n in allNodes { for o in n.outputs where !o.isEmpty { producers[o] = n } }
+        self.sourceProducers = producers
         self.graphInputs = Set(source.inputs.map(\.name)).subtracting(source.initializers.compactMap(\.name))
     }
 

@@ -29,6 +29,10 @@ enum ShapeRaisings {
     }
 
     static let reshape: Raising = { ctx, node throws(PassError) in
+        if node.inputs.count > 1, let target = ctx.runtimeShapes[node.inputs[1]] {
+            try RuntimeShapeRaisings.reshape(ctx, node, target: target)
+            return
+        }
         let x = try ctx.required(0)
         guard let s = try ctx.input(1), let t = s.constant, let target = ConstantData.ints(t) else {
             throw ctx.unsupported("Reshape needs a shape that folds to a constant (static input shapes)")

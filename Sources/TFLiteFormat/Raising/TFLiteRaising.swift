@@ -191,6 +191,7 @@ public struct TFLiteRaising: GraphPass {
     static func raiseNode(_ node: Node, _ ctx: RaisingContext) throws(PassError) {
         ctx.current = node
         if try QuantRaisings.raise(node, ctx) { return }
+        if try RuntimeShapeRaisings.raise(node, ctx) { return }
         if try fold(node, ctx) { return }
         guard node.normalizedDomain.isEmpty, let raising = TFLiteRaisings.table[node.opType] else {
             throw ctx.unsupported(Self.reason(for: node))
