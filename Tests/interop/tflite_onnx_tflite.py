@@ -7,8 +7,7 @@ against the original:
   ops    the multiset of builtin operators (LiteRT's op details) is equal,
   quant  the multiset of (operator, output scale(s), zero point(s)) is equal,
   out    LiteRT's outputs on the reference inputs are identical (reference kernels).
-Prints a table and `N passed, M failed`. This tier reports progress and does not gate yet: the raising
-pass does not re-fuse every lowered form (the exact int8 integer form, resource variables, …).
+Prints a table and `N passed, M failed`; gating in scripts/test.sh.
 
 Usage: python3 Tests/interop/tflite_onnx_tflite.py --modelconv PATH [--corpus DIR]
 """
