@@ -29,14 +29,14 @@ enum QDQConvFusion {
         func constant(_ name: String) -> NDArray? { name.isEmpty ? nil : constants[name]?.tensor }
         func dequantize(_ name: String) -> Node? {
             guard let i = producer[name], nodes[i].opType == "DequantizeLinear", nodes[i].normalizedDomain.isEmpty,
-                  (integer(nodes[i], "block_size") ?? 0) == 0 else { return nil }
+                  (nodes[i].intAttribute("block_size") ?? 0) == 0 else { return nil }
             return nodes[i]
         }
         var replaced: [Int: Node] = [:], absorbed = Set<Int>()
         for (i, conv) in nodes.enumerated() where conv.opType == "Conv" && conv.normalizedDomain.isEmpty {
             let out = conv.outputs[0]
             // Grouped and depthwise convolutions keep the float form: their GEMMs are too thin to gain.
-            guard conv.inputs.count >= 2, (integer(conv, "group") ?? 1) == 1, !outputs.contains(out), let reads = readers[out], reads.count == 1,
+            guard conv.inputs.count >= 2, (conv.intAttribute("group") ?? 1) == 1, !outputs.contains(out), let reads = readers[out], reads.count == 1,
                   case let q = nodes[reads[0]], q.opType == "QuantizeLinear", q.normalizedDomain.isEmpty, q.inputs.count == 3,
                   q.attribute("output_dtype") == nil,
                   let yScale = constant(q.inputs[1]), yScale.count == 1, let yZero = constant(q.inputs[2]), yZero.count == 1,
@@ -48,7 +48,7 @@ enum QDQConvFusion {
                   let w = constant(dw.inputs[0]), w.dataType == .int8, let wScale = constant(dw.inputs[1]),
                   let wZero = constant(dw.inputs[2]), wZero.dataType == .int8 else { continue }
             let m = w.shape.first ?? 0
-            guard m > 0, wScale.count == 1 || (wScale.count == m && integer(dw, "axis") == 0),
+            guard m > 0, wScale.count == 1 || (wScale.count == m && dw.intAttribute("axis") == 0),
                   wZero.count == wScale.count else { continue }
             var inputs = [dx.inputs[0], dx.inputs[1], dx.inputs[2], dw.inputs[0], dw.inputs[1], dw.inputs[2], q.inputs[1], q.inputs[2]]
             if conv.inputs.count > 2, !conv.inputs[2].isEmpty {
@@ -70,12 +70,6 @@ enum QDQConvFusion {
             if let node = replaced[i] { return .fused(node) }
             return absorbed.contains(i) ? nil : .original(i)
         }
-    }
-
-    /// An integer attribute of `node`.
-    static func integer(_ node: Node, _ name: String) -> Int64? {
-        if case .int(let v)? = node.attribute(name)?.value { return v }
-        return nil
     }
 
     /// The int32 input of a bias DequantizeLinear at scale x_scale · w_scale (zero point 0), or nil.

@@ -59,22 +59,13 @@ struct DecompositionContext {
     }
 
     /// An integer attribute of the current node.
-    func int(_ name: String) -> Int64? {
-        if case .int(let v)? = node.attribute(name)?.value { return v }
-        return nil
-    }
+    func int(_ name: String) -> Int64? { node.intAttribute(name) }
 
     /// An integer-list attribute of the current node.
-    func ints(_ name: String) -> [Int64]? {
-        if case .ints(let v)? = node.attribute(name)?.value { return v }
-        return nil
-    }
+    func ints(_ name: String) -> [Int64]? { node.intsAttribute(name) }
 
     /// A float attribute of the current node.
-    func float(_ name: String) -> Float? {
-        if case .float(let v)? = node.attribute(name)?.value { return v }
-        return nil
-    }
+    func float(_ name: String) -> Float? { node.floatAttribute(name) }
 
     /// Refuses the node when it has an attribute the rewrite does not map: dropping it could change
     /// the result.

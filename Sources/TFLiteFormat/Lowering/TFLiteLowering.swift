@@ -101,20 +101,11 @@ enum TFLiteLowerings {
 
 extension Node {
     /// An integer (or bool/enum) option field of a TFLite node.
-    func option(_ name: String, default value: Int64 = 0) -> Int64 {
-        if case .int(let v)? = attribute(name)?.value { return v }
-        return value
-    }
+    func option(_ name: String, default value: Int64 = 0) -> Int64 { intAttribute(name) ?? value }
 
-    func floatOption(_ name: String, default value: Float) -> Float {
-        if case .float(let v)? = attribute(name)?.value { return v }
-        return value
-    }
+    func floatOption(_ name: String, default value: Float) -> Float { floatAttribute(name) ?? value }
 
-    func intsOption(_ name: String) -> [Int64]? {
-        if case .ints(let v)? = attribute(name)?.value { return v }
-        return nil
-    }
+    func intsOption(_ name: String) -> [Int64]? { intsAttribute(name) }
 
     /// Input `i`, or "" when absent.
     func input(_ i: Int) -> String { i < inputs.count ? inputs[i] : "" }

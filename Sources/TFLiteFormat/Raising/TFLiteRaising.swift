@@ -293,29 +293,6 @@ enum TFLiteRaisings {
     }()
 }
 
-extension Node {
-    /// An integer attribute.
-    func intAttribute(_ name: String) -> Int64? {
-        if case .int(let v)? = attribute(name)?.value { return v }
-        return nil
-    }
-
-    func floatAttribute(_ name: String) -> Float? {
-        if case .float(let v)? = attribute(name)?.value { return v }
-        return nil
-    }
-
-    func intsAttribute(_ name: String) -> [Int64]? {
-        if case .ints(let v)? = attribute(name)?.value { return v }
-        return nil
-    }
-
-    func stringAttribute(_ name: String) -> String? {
-        if case .string(let v)? = attribute(name)?.value { return String(decoding: v, as: UTF8.self) }
-        return nil
-    }
-}
-
 extension ValueType {
     /// A sequence, map, optional, sparse or opaque value: nothing a TFLite tensor can hold.
     var isContainer: Bool {
