@@ -109,7 +109,7 @@ enum ConvTransposeRaisings: RaisingFamily {
             // Drop the height of 1.
             let y = ctx.define(node.outputs[0], shape: outShape, type: .float, perm: Layout.channelsLast(3))
             let dims = Layout.stored(outShape, Layout.channelsLast(3))
-            ctx.emit("RESHAPE", [last, ctx.int32s("shape", dims)], [y], options: "ReshapeOptions", ["new_shape": .ints(dims)])
+            ctx.reshape(last, to: dims, into: y)
         }
     }
 
@@ -294,7 +294,7 @@ enum ConvTransposeRaisings: RaisingFamily {
 
     static func reshape(_ ctx: RaisingContext, _ x: String, to dims: [Int64], hint: String) -> String {
         let y = ctx.temporary(hint, dims, .float)
-        ctx.emit("RESHAPE", [x, ctx.int32s("shape", dims)], [y], options: "ReshapeOptions", ["new_shape": .ints(dims)])
+        ctx.reshape(x, to: dims, into: y)
         return y
     }
 }

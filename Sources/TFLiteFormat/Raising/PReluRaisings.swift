@@ -45,7 +45,7 @@ enum PReluRaisings: RaisingFamily {
             let shape = [Int64](repeating: 1, count: x.rank - slope.rank) + slope.shape
             let source = try ctx.plain(slope)
             let reshaped = ctx.temporary("slope", shape, .float)
-            ctx.emit("RESHAPE", [source, ctx.int32s("shape", shape)], [reshaped], options: "ReshapeOptions", ["new_shape": .ints(shape)])
+            ctx.reshape(source, to: shape, into: reshaped)
             full = RaisedValue(name: reshaped, shape: shape, type: .float, perm: Layout.identity(x.rank))
         }
         return try ctx.stored(full, perm: x.perm)

@@ -261,11 +261,17 @@ final class RaisingContext {
         return name
     }
 
+    /// Emits a RESHAPE of tensor `input` to the constant stored `dims` (given as input and as the
+    /// new_shape option) into `output`.
+    func reshape(_ input: String, to dims: [Int64], into output: String) {
+        emit("RESHAPE", [input, int32s("shape", dims)], [output], options: "ReshapeOptions", ["new_shape": .ints(dims)])
+    }
+
     /// Emits the RESHAPE (only size-1 axes move) or TRANSPOSE that stores `v` with `perm` in `output`.
     func relayout(_ v: RaisedValue, to perm: [Int], into output: String) {
         if Layout.isReshapeOnly(v.shape, from: v.perm, to: perm) {
             let dims = Layout.stored(v.shape, perm)
-            emit("RESHAPE", [v.name, int32s("shape", dims)], [output], options: "ReshapeOptions", ["new_shape": .ints(dims)])
+            reshape(v.name, to: dims, into: output)
         } else {
             let p = Layout.transposePerm(from: v.perm, to: perm).map { Int64($0) }
             emit("TRANSPOSE", [v.name, int32s("perm", p)], [output], options: "TransposeOptions")

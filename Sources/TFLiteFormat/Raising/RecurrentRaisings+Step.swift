@@ -93,7 +93,7 @@ struct LSTMStep {
         if steps == 1 { return [all] }
         let shape = batchFirst ? [batch, steps, width] : [steps, batch, width]
         let grouped = ctx.temporary("projected", shape, .float)
-        ctx.emit("RESHAPE", [all, ctx.int32s("shape", shape)], [grouped], options: "ReshapeOptions", ["new_shape": .ints(shape)])
+        ctx.reshape(all, to: shape, into: grouped)
         let parts = (0..<steps).map { ctx.temporary("projected_step\($0)", [batch, width], .float) }
         ctx.emit("UNPACK", [grouped], parts, options: "UnpackOptions", ["num": .int(steps), "axis": .int(batchFirst ? 1 : 0)])
         return parts

@@ -106,7 +106,7 @@ enum RecurrentRaisings: RaisingFamily {
         let source = try ctx.plain(v)
         if directions == 1 {
             let y = ctx.temporary("initial_state", dims, .float)
-            ctx.emit("RESHAPE", [source, ctx.int32s("shape", dims)], [y], options: "ReshapeOptions", ["new_shape": .ints(dims)])
+            ctx.reshape(source, to: dims, into: y)
             return [y]
         }
         let parts = (0..<directions).map { ctx.temporary("initial_state\($0)", dims, .float) }
@@ -142,7 +142,7 @@ enum RecurrentRaisings: RaisingFamily {
     /// `parts` stacked on a new `axis` into `output` of `dims`: PACK, or a RESHAPE of a single part.
     static func stack(_ ctx: RaisingContext, _ parts: [String], axis: Int, into output: String, dims: [Int64]) {
         if parts.count == 1 {
-            ctx.emit("RESHAPE", [parts[0], ctx.int32s("shape", dims)], [output], options: "ReshapeOptions", ["new_shape": .ints(dims)])
+            ctx.reshape(parts[0], to: dims, into: output)
         } else {
             ctx.emit("PACK", parts, [output], options: "PackOptions", ["values_count": .int(Int64(parts.count)), "axis": .int(Int64(axis))])
         }

@@ -177,7 +177,7 @@ enum RuntimeShapeRaisings {
             }
         }
         let y = ctx.define(out, shape: shape, type: .int32, perm: Layout.identity(shape.count))
-        ctx.emit("RESHAPE", [x.name, ctx.int32s("shape", shape)], [y], options: "ReshapeOptions", ["new_shape": .ints(shape)])
+        ctx.reshape(x.name, to: shape, into: y)
         ctx.runtimeShapes[out] = values
     }
 
@@ -214,7 +214,7 @@ enum RuntimeShapeRaisings {
                     continue
                 }
                 let vector = ctx.temporary("part", [1], .int32)
-                ctx.emit("RESHAPE", [tensor, ctx.int32s("shape", [1])], [vector], options: "ReshapeOptions", ["new_shape": .ints([1])])
+                ctx.reshape(tensor, to: [1], into: vector)
                 inputs.append(vector)
             }
             ctx.emit("CONCATENATION", inputs, [y], options: "ConcatenationOptions", ["axis": .int(0), "fused_activation_function": .int(0)])

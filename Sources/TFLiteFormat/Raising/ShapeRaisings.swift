@@ -25,7 +25,7 @@ enum ShapeRaisings {
         let input = try ctx.stored(x, perm: plan.inputPerm)
         let y = ctx.define(output, shape: shape, type: x.type, perm: plan.outputPerm)
         let dims = Layout.stored(shape, plan.outputPerm)
-        ctx.emit("RESHAPE", [input, ctx.int32s("shape", dims)], [y], options: "ReshapeOptions", ["new_shape": .ints(dims)])
+        ctx.reshape(input, to: dims, into: y)
     }
 
     static let reshape: Raising = { ctx, node throws(PassError) in

@@ -162,7 +162,7 @@ public struct TFLiteRaising: GraphPass {
                 view.name = source
                 if view.perm == perm {
                     let dims = Layout.stored(v.shape, perm)
-                    ctx.emit("RESHAPE", [source, ctx.int32s("shape", dims)], [o.name], options: "ReshapeOptions", ["new_shape": .ints(dims)])
+                    ctx.reshape(source, to: dims, into: o.name)
                 } else {
                     ctx.relayout(view, to: perm, into: o.name)
                 }
