@@ -132,29 +132,29 @@ enum ConvKernels {
         let x = try call.tensor(0)
         let xScale = Float.values(of: try call.tensor(1)), wScale = Float.values(of: try call.tensor(4))
         let yScale = Float.values(of: try call.tensor(6)), yZero = call.optionalTensor(7)
-        let bias = call.optionalTensor(8)
-        if let (sums, s) = try integerSums(call, x: x, xZero: call.optionalTensor(2), w: try call.tensor(3), wZero: call.optionalTensor(5)),
-           xScale.count == 1, yScale.count == 1, wScale.count == 1 || wScale.count == s.m, bias == nil || bias?.count == s.m,
-           let outType = Optional(yZero?.dataType ?? x.dataType), [.uint8, .int8].contains(outType) {
+        let w = try call.tensor(3), bias = call.optionalTensor(8)
+        let m = w.shape.first ?? 0, outType = yZero?.dataType ?? x.dataType
+        // The int8 GEMM path, when its types apply (checked first: the sums are the costly part).
+        if xScale.count == 1, yScale.count == 1, wScale.count == 1 || wScale.count == m, bias == nil || bias?.count == m,
+           [.uint8, .int8].contains(outType),
+           let (sums, s) = try integerSums(call, x: x, xZero: call.optionalTensor(2), w: w, wZero: call.optionalTensor(5)) {
             let multipliers = (0..<s.m).map { Double(xScale[0] * wScale[wScale.count == 1 ? 0 : $0] / yScale[0]) }
             let biases = bias.map { $0.doubles.map { Int32(clamping: Int64($0)) } }
             let storage = IntegerConv.requantized(sums, channels: s.m, size: s.geometry.outputSize, bias: biases, multipliers: multipliers,
                                                   zeroPoint: Int32(yZero?.doubles.first ?? 0), as: outType)
             return [.tensor(NDArray(dataType: outType, shape: s.outShape, storage: storage))]
         }
-        let (r, s) = try integerConv(call, x: x, xZero: call.optionalTensor(2), w: try call.tensor(3),
-                                     wZero: call.optionalTensor(5), bias: call.optionalTensor(8))
+        let (r, s) = try integerConv(call, x: x, xZero: call.optionalTensor(2), w: w, wZero: call.optionalTensor(5), bias: bias)
         guard xScale.count == 1, yScale.count == 1, wScale.count == 1 || wScale.count == s.m else {
             throw call.invalid("QLinearConv scales must be scalars (w_scale may be per output channel)")
         }
-        let outType = yZero?.dataType ?? x.dataType
         guard let (lo, hi) = QuantizeKernels.integerRange(outType) else { throw call.unsupported(outType) }
         let zp = yZero?.doubles.first ?? 0
         let outSize = s.geometry.outputSize
         var out = [Double](repeating: 0, count: r.count)
         for i in 0..<r.count {
-            let m = (i / max(outSize, 1)) % s.m
-            let multiplier = Double(xScale[0] * wScale[wScale.count == 1 ? 0 : m] / yScale[0])
+            let channel = (i / max(outSize, 1)) % s.m
+            let multiplier = Double(xScale[0] * wScale[wScale.count == 1 ? 0 : channel] / yScale[0])
             let v = r[i] * multiplier + zp
             out[i] = v.isNaN ? 0 : min(max(v, lo), hi).rounded(.toNearestOrEven)
         }
