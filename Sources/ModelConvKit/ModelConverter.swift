@@ -72,8 +72,8 @@ public struct ModelConverter: Sendable {
         }
         var applied = try plan.run(&converted)
         if sourceFormat == .onnx, targetFormat == .tflite, options.keepDynamicDims {
-            let axes = Self.dynamicAxes(of: model, fixed: options.inputs.dims)
-            if !axes.isEmpty { applied.append(Self.keepDynamicDims(&converted, source: model, plan: plan, axes: axes)) }
+            let dims = Self.dynamicDims(of: model, fixed: options.inputs.dims)
+            if !dims.isEmpty { applied.append(Self.keepDynamicDims(&converted, source: model, plan: plan, dims: dims)) }
         }
         try registry.writer(for: targetFormat).write(converted, to: output, protecting: [input])
         let (readBack, _) = try read(path: output)
