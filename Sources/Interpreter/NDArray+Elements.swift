@@ -128,7 +128,7 @@ public enum BFloat16 {
 public enum Broadcast {
     /// The broadcast shape of `shapes`, or nil when they are incompatible.
     public static func shape(_ shapes: [[Int]]) -> [Int]? {
-        let rank = shapes.map(\.count).max() ?? 0
+        let rank = shapes.map { $0.count }.max() ?? 0
         var out = [Int](repeating: 1, count: rank)
         for s in shapes {
             let offset = rank - s.count

@@ -19,7 +19,7 @@ extension ConvKernels {
     /// every sum unchanged as long as it cannot be −0 (a sum starting from a bias other than −0
     /// never is) and `w` is finite; other channels take the direct path, which skips those taps.
     struct Depthwise<T: NNFloat> {
-        var phases: WindowPhases<T>
+        let phases: WindowPhases<T>
         var sums: [T]
 
         init(_ g: WindowGeometry) {

@@ -16,6 +16,10 @@ struct BroadcastPlan {
 
     /// The plan for `shapes`, or nil when they do not broadcast together.
     init?(_ shapes: [[Int]]) {
+        if let single = BroadcastPlan.singleRun(shapes) {
+            self = single
+            return
+        }
         guard let out = Broadcast.shape(shapes) else { return nil }
         let rank = out.count
         let full: [[Int]] = shapes.map { s in
@@ -43,6 +47,32 @@ struct BroadcastPlan {
         self.count = NDArray.count(of: out)
         self.dims = dims
         self.strides = strides
+    }
+
+    private init(shape: [Int], count: Int, dims: [Int], strides: [[Int]]) {
+        (self.shape, self.count, self.dims, self.strides) = (shape, count, dims, strides)
+    }
+
+    /// The plan of the common cases without the general merge: every shape the same, or two
+    /// operands of which one holds a single element (and has no more dims than the other).
+    private static func singleRun(_ shapes: [[Int]]) -> BroadcastPlan? {
+        guard let first = shapes.first else { return nil }
+        var out = first
+        var wide = [Bool](repeating: true, count: shapes.count)
+        if !shapes.allSatisfy({ $0 == first }) {
+            guard shapes.count == 2 else { return nil }
+            let (a, b) = (shapes[0], shapes[1])
+            if NDArray.count(of: b) == 1 && b.count <= a.count {
+                wide[1] = false
+            } else if NDArray.count(of: a) == 1 && a.count <= b.count {
+                (out, wide[0]) = (b, false)
+            } else {
+                return nil
+            }
+        }
+        let n = NDArray.count(of: out)
+        guard n > 1 else { return nil }  // single elements and empty arrays take the general path
+        return BroadcastPlan(shape: out, count: n, dims: [n], strides: wide.map { [$0 ? 1 : 0] })
     }
 
     /// Length of the innermost run.
@@ -162,7 +192,7 @@ extension KernelCall {
         for a in arrays where a.count != NDArray.count(of: a.shape) {
             throw invalid("an input holds \(a.count) elements but its shape \(a.shape) needs \(NDArray.count(of: a.shape))")
         }
-        guard let plan = BroadcastPlan(arrays.map(\.shape)) else {
+        guard let plan = BroadcastPlan(arrays.map { $0.shape }) else {
             throw invalid("shapes \(arrays.map(\.shape)) do not broadcast together")
         }
         return plan

@@ -12,7 +12,7 @@ extension PoolKernels {
         // Average divisors per output column (times the row factor below).
         let validW = tw.map { T($0.valid.count) }, includedW = tw.map { T($0.included) }
         let start: T = isMax ? -T.infinity : 0
-        var phases = WindowPhases<T>(g)
+        let phases = WindowPhases<T>(g)
         var grid = uninitializedArray(T.self, count: phases.count)
         grid.withUnsafeMutableBufferPointer { buffer in
             guard let out = buffer.baseAddress else { return }

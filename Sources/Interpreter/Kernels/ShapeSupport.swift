@@ -145,34 +145,69 @@ struct ViewCopy: ElementBody {
         let total = NDArray.count(of: shape)
         guard total > 0, let src = sources.first else { return [] }
         if shape.isEmpty { return [src[offset]] }
+        // The elements the view reaches must lie in the source; otherwise index it checked, element by element.
+        var lowest = offset, highest = offset
+        for (d, n) in shape.enumerated() { if strides[d] < 0 { lowest += (n - 1) * strides[d] } else { highest += (n - 1) * strides[d] } }
+        guard lowest >= 0, highest < src.count else { return checkedCopy(src, total: total) }
+        if isContiguous { return Array(src[offset..<(offset + total)]) }
+        let last = shape.count - 1
+        let n = shape[last], step = strides[last]
+        return [T](unsafeUninitializedCapacity: total) { out, done in
+            src.withUnsafeBufferPointer { p in
+                guard let s = p.baseAddress, let o = out.baseAddress else { return }
+                var index = [Int](repeating: 0, count: last)
+                var base = offset, k = 0
+                while true {
+                    if step == 1 {
+                        (o + k).initialize(from: s + base, count: n)
+                    } else {
+                        var j = base
+                        for i in 0..<n { (o + k + i).initialize(to: s[j]); j += step }
+                    }
+                    k += n
+                    guard next(&index, &base, last: last) else { break }
+                }
+            }
+            done = total
+        }
+    }
+
+    /// Whether the view is one run of consecutive source elements in order.
+    private var isContiguous: Bool {
+        var expected = 1
+        for d in shape.indices.reversed() where shape[d] != 1 {
+            guard strides[d] == expected else { return false }
+            expected *= shape[d]
+        }
+        return true
+    }
+
+    /// Advances `index` (all dims but the last) and `base` to the next row; false after the last.
+    @inline(__always)
+    private func next(_ index: inout [Int], _ base: inout Int, last: Int) -> Bool {
+        var d = last - 1
+        while d >= 0 {
+            index[d] += 1
+            base += strides[d]
+            if index[d] < shape[d] { return true }
+            base -= strides[d] * shape[d]
+            index[d] = 0
+            d -= 1
+        }
+        return false
+    }
+
+    /// The view copied with checked indexing (a view reaching outside the source traps here).
+    private func checkedCopy<T>(_ src: [T], total: Int) -> [T] {
         var out: [T] = []
         out.reserveCapacity(total)
         let last = shape.count - 1
-        let n = shape[last], step = strides[last]
         var index = [Int](repeating: 0, count: last)
         var base = offset
-        src.withUnsafeBufferPointer { p in
-            while true {
-                if step == 1 {
-                    out.append(contentsOf: p[base..<(base + n)])
-                } else {
-                    var j = base
-                    for _ in 0..<n {
-                        out.append(p[j])
-                        j += step
-                    }
-                }
-                var d = last - 1
-                while d >= 0 {
-                    index[d] += 1
-                    base += strides[d]
-                    if index[d] < shape[d] { break }
-                    base -= strides[d] * shape[d]
-                    index[d] = 0
-                    d -= 1
-                }
-                if d < 0 { break }
-            }
+        while true {
+            var j = base
+            for _ in 0..<shape[last] { out.append(src[j]); j += strides[last] }
+            guard next(&index, &base, last: last) else { break }
         }
         return out
     }

@@ -7,7 +7,8 @@
 /// scratch): tap (kh, kw) of output `p = oh · width + ow` reads `source(kh, kw)[p]`, with
 /// `planes[qr, qc][i, j] = x[(i·sh + qr) − ph, (j·sw + qc) − pw]`, or `padding` outside the input.
 /// A kernel can therefore run one long loop per tap instead of short strided loops per row.
-struct WindowPhases<T: NNFloat> {
+/// A class: kernels hand it to closures once per plane, and a reference is all that copies.
+final class WindowPhases<T: NNFloat> {
     let g: WindowGeometry
     /// Output rows, and the row length of the phase planes and of the padded output grid.
     let rows: Int, width: Int
@@ -32,7 +33,7 @@ struct WindowPhases<T: NNFloat> {
 
     /// Copies plane `x` (of the geometry's input size) into the phases, `padding` around it.
     /// The padding cells are written on the first call only (and when `padding` changes).
-    mutating func fill(_ x: UnsafePointer<T>, padding: T) {
+    func fill(_ x: UnsafePointer<T>, padding: T) {
         let (H, W) = (g.input[1], g.input[2])
         let (sh, sw, ph, pw) = (g.strides[1], g.strides[2], g.padsBegin[1], g.padsBegin[2])
         let (width, planeRows) = (width, planeRows)
