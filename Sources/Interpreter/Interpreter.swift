@@ -15,6 +15,9 @@ public struct Interpreter: Sendable {
         engine = Engine(model: model, kernels: kernels)
     }
 
+    /// Whether runs that keep no intermediates compute this float16 graph in Float (`HalfPromotion`).
+    public var promotesFloat16: Bool { engine.promotesFloat16 }
+
     /// Whether every node of the model (all graphs) has a kernel in `kernels`.
     public static func canRun(_ model: Model, kernels: KernelTable = .standard) -> Bool {
         ([model.graph] + model.subgraphs).allSatisfy { g in
@@ -51,6 +54,10 @@ final class Engine: Sendable {
     let elementTypes: @Sendable (String) -> DataType?
     /// The main graph, prepared once: decoded initializers, folded constants, kernel lookups.
     private let prepared: PreparedGraph
+    /// The subgraphs kernels run, prepared once.
+    private let subgraphs: PreparedSubgraphs
+    /// The fast steps by slot, and the float16-promoted ones, when the graph has no subgraphs.
+    private let fastProgram: SlotProgram?, halfProgram: SlotProgram?
 
     init(model: Model, kernels: KernelTable) {
         self.model = model
@@ -67,7 +74,7 @@ final class Engine: Sendable {
         }
         let elementTypes: @Sendable (String) -> DataType? = { [types] in types[$0] }
         self.elementTypes = elementTypes
-        self.prepared = PreparedGraph(model: model, kernels: kernels) { node, inputs, opset in
+        let makeCall = { (node: Node, inputs: [RuntimeValue?], opset: Int) -> KernelCall in
             var call = KernelCall(node: node, inputs: inputs, opset: opset) { _, _ throws(InterpreterError) in
                 throw .invalidModel(reason: "node '\(node.label)': subgraphs cannot run ahead of time")
             }
@@ -76,26 +83,96 @@ final class Engine: Sendable {
             call.indexedGraphs = model.subgraphs
             return call
         }
+        self.prepared = PreparedGraph(model: model, kernels: kernels, makeCall: makeCall)
+        self.subgraphs = PreparedSubgraphs(model: model) { graph in
+            PreparedGraph(model: model, graph: graph, kernels: kernels, makeCall: makeCall)
+        }
+        let slotted = SlotProgram.applies(to: model)
+        fastProgram = slotted ? SlotProgram(steps: prepared.fastSteps, graph: model.graph, constants: prepared.constants) : nil
+        halfProgram = slotted ? prepared.half.map { SlotProgram(steps: $0.steps, graph: model.graph, constants: $0.constants) } : nil
     }
+
+    var promotesFloat16: Bool { prepared.half != nil }
 
     /// Runs the main graph (see `Interpreter.run`).
     func run(inputs: [String: RuntimeValue], keepIntermediates: Bool) throws(InterpreterError) -> Interpreter.RunResult {
         if let failure = prepared.failure { throw failure }
+        let names = model.graph.outputs.map(\.name)
+        if !keepIntermediates, let half = prepared.half, let promoted = half.promotedInputs(inputs) {
+            let outputs: [RuntimeValue]
+            if let halfProgram {
+                outputs = try execute(halfProgram, inputs: promoted)
+            } else {
+                outputs = try executeMain(half.steps, scope: Scope(parent: nil, constants: half.constants), bindInputs: promoted, trace: nil)
+            }
+            return Interpreter.RunResult(outputs: zip(names, outputs).map { ($0, half.restored($1, name: $0)) },
+                                         intermediates: [:], order: [])
+        }
+        if !keepIntermediates, let fastProgram {
+            let outputs = try execute(fastProgram, inputs: inputs)
+            return Interpreter.RunResult(outputs: zip(names, outputs).map { ($0, $1) }, intermediates: [:], order: [])
+        }
         let scope = Scope(parent: nil, constants: prepared.constants)
         let trace = keepIntermediates ? Trace() : nil
-        let outputs = try executeMain(scope: scope, bindInputs: inputs, trace: trace)
+        let outputs = try executeMain(keepIntermediates ? prepared.steps : prepared.fastSteps,
+                                      scope: scope, bindInputs: inputs, trace: trace)
         return Interpreter.RunResult(
-            outputs: zip(model.graph.outputs.map(\.name), outputs).map { ($0, $1) },
+            outputs: zip(names, outputs).map { ($0, $1) },
             intermediates: trace.map { _ in scope.constants.merging(scope.values) { $1 } } ?? [:],
             order: trace?.order ?? [])
     }
 
     // MARK: Execution
 
-    /// Runs the prepared main graph in `scope` and returns its outputs.
-    private func executeMain(scope: Scope, bindInputs: [String: RuntimeValue], trace: Trace?) throws(InterpreterError) -> [RuntimeValue] {
-        try bind(model.graph.inputs, from: bindInputs, in: scope)
-        for step in trace == nil ? prepared.fastSteps : prepared.steps {
+    /// Runs a slot program on `inputs` and returns the graph's outputs.
+    private func execute(_ program: SlotProgram, inputs: [String: RuntimeValue]) throws(InterpreterError) -> [RuntimeValue] {
+        var values = program.initial
+        for (name, slot) in program.inputs {
+            if let v = inputs[name] { values[slot] = v } else if values[slot] == nil { throw .missingGraphInput(name: name) }
+        }
+        let state = RunState()
+        let noSubgraphs: @Sendable (Graph, [RuntimeValue]) throws(InterpreterError) -> [RuntimeValue] = { _, _ throws(InterpreterError) in
+            throw .invalidModel(reason: "a kernel asked for a subgraph in a graph that has none")
+        }
+        for instruction in program.instructions {
+            let step = instruction.step
+            var args: [RuntimeValue?] = []
+            args.reserveCapacity(instruction.inputs.count)
+            for slot in instruction.inputs {
+                guard slot >= 0 else { args.append(nil); continue }
+                guard let v = values[slot] else { throw .missingInput(node: step.node.label, value: program.names[slot]) }
+                args.append(v)
+            }
+            var outputs: [RuntimeValue]
+            if let kernel = step.kernel {
+                outputs = try invoke(kernel, node: step.node, inputs: args, opset: step.opset, state: state, runSubgraph: noSubgraphs)
+            } else {
+                outputs = try callFunction(step.node, inputs: args, state: state)
+            }
+            if step.roundsToHalf, !outputs.isEmpty { HalfPromotion.round(&outputs[0]) }
+            for (slot, value) in zip(instruction.outputs, outputs) where slot >= 0 { values[slot] = value }
+            for slot in instruction.releases { values[slot] = nil }
+        }
+        var result: [RuntimeValue] = []
+        result.reserveCapacity(program.outputs.count)
+        for (name, slot) in program.outputs {
+            guard let v = values[slot] else { throw .invalidModel(reason: "graph output '\(name)' was not computed") }
+            result.append(v)
+        }
+        return result
+    }
+
+    /// Runs `steps` of the prepared main graph in `scope` and returns the graph's outputs.
+    private func executeMain(_ steps: [PreparedGraph.Step], scope: Scope, bindInputs: [String: RuntimeValue],
+                             trace: Trace?) throws(InterpreterError) -> [RuntimeValue] {
+        try execute(steps, of: model.graph, scope: scope, bindInputs: bindInputs, trace: trace)
+    }
+
+    /// Runs prepared `steps` of `graph` in `scope` and returns the graph's outputs.
+    private func execute(_ steps: [PreparedGraph.Step], of graph: Graph, scope: Scope, bindInputs: [String: RuntimeValue],
+                         trace: Trace?) throws(InterpreterError) -> [RuntimeValue] {
+        try bind(graph.inputs, from: bindInputs, in: scope)
+        for step in steps {
             let node = step.node
             if step.isFolded {
                 // Its outputs are in `scope.constants`; only the trace needs their names.
@@ -103,19 +180,20 @@ final class Engine: Sendable {
                 continue
             }
             let inputs = try inputValues(of: node, in: scope)
-            let outputs: [RuntimeValue]
+            var outputs: [RuntimeValue]
             if let kernel = step.kernel {
                 outputs = try invoke(kernel, node: node, inputs: inputs, opset: step.opset, scope: scope)
             } else {
                 outputs = try callFunction(node, inputs: inputs, state: scope.state)
             }
+            if step.roundsToHalf, !outputs.isEmpty { HalfPromotion.round(&outputs[0]) }
             for (name, value) in zip(node.outputs, outputs) where !name.isEmpty {
                 scope.values[name] = value
                 trace?.order.append(name)
             }
             if trace == nil { for name in step.releases { scope.values[name] = nil } }
         }
-        return try collectOutputs(of: model.graph, in: scope)
+        return try collectOutputs(of: graph, in: scope)
     }
 
     /// Runs a subgraph or function-free graph in `scope` (whose parent is the enclosing graph's scope).
@@ -181,12 +259,18 @@ final class Engine: Sendable {
 
     /// Runs `kernel` on `node` and checks it produced enough outputs.
     private func invoke(_ kernel: Kernel, node: Node, inputs: [RuntimeValue?], opset: Int, scope: Scope) throws(InterpreterError) -> [RuntimeValue] {
-        var call = KernelCall(node: node, inputs: inputs, opset: opset) { graph, subInputs throws(InterpreterError) in
+        try invoke(kernel, node: node, inputs: inputs, opset: opset, state: scope.state) { graph, subInputs throws(InterpreterError) in
             try self.runSubgraph(graph, inputs: subInputs, outer: scope)
         }
+    }
+
+    /// Runs `kernel` on `node` with the given run state and subgraph runner.
+    private func invoke(_ kernel: Kernel, node: Node, inputs: [RuntimeValue?], opset: Int, state: RunState,
+                        runSubgraph: @escaping @Sendable (Graph, [RuntimeValue]) throws(InterpreterError) -> [RuntimeValue]) throws(InterpreterError) -> [RuntimeValue] {
+        var call = KernelCall(node: node, inputs: inputs, opset: opset, runSubgraph: runSubgraph)
         call.quantization = quantization
         call.elementType = elementTypes
-        call.state = scope.state
+        call.state = state
         call.indexedGraphs = model.subgraphs
         let outputs = try kernel(call)
         guard outputs.count >= node.outputs.filter({ !$0.isEmpty }).count || outputs.count >= node.outputs.count else {
@@ -206,10 +290,14 @@ final class Engine: Sendable {
 
     /// Runs a subgraph (If/Loop/Scan body): its inputs are bound positionally, the outer scope is visible.
     func runSubgraph(_ graph: Graph, inputs: [RuntimeValue], outer: Scope) throws(InterpreterError) -> [RuntimeValue] {
-        let scope = Scope(parent: outer)
         var given: [String: RuntimeValue] = [:]
         for (info, value) in zip(graph.inputs, inputs) { given[info.name] = value }
-        return try execute(graph, scope: scope, bindInputs: given)
+        if let plan = subgraphs.plan(for: graph) {
+            if let failure = plan.failure { throw failure }
+            let scope = Scope(parent: outer, constants: plan.constants)
+            return try execute(plan.steps, of: graph, scope: scope, bindInputs: given, trace: nil)
+        }
+        return try execute(graph, scope: Scope(parent: outer), bindInputs: given)
     }
 
     /// Inlines a model-local function: binds inputs, resolves attribute references, runs the body.

@@ -1,7 +1,7 @@
 import ModelIR
 
-/// The main graph made ready once per interpreter: initializers decoded, every node's kernel and
-/// opset looked up, and nodes whose inputs are all constant evaluated ahead of time (constant
+/// A graph made ready once per interpreter (the main graph, and each subgraph kernels run):
+/// initializers decoded, every node's kernel and opset looked up, and nodes whose inputs are all constant evaluated ahead of time (constant
 /// folding, as inference runtimes do when they create a session).
 ///
 /// Folding uses the same kernels on the same values, so results are identical to evaluating those
@@ -19,6 +19,8 @@ final class PreparedGraph: Sendable {
         /// Values no later node reads (and that are not graph outputs): a run that keeps no
         /// intermediates drops them after this node, so their memory is reused while still in cache.
         var releases: [String] = []
+        /// Whether output 0 is rounded to float16 after the kernel (`HalfPromotion`).
+        var roundsToHalf = false
     }
 
     /// Decoded initializers and folded node outputs, by name (graph inputs given to a run shadow them).
@@ -28,6 +30,8 @@ final class PreparedGraph: Sendable {
     /// The steps of a run that keeps no intermediates: `steps` with DequantizeLinear → Conv →
     /// QuantizeLinear groups run as QLinearConv (`QDQConvFusion`).
     let fastSteps: [Step]
+    /// `fastSteps` run in Float when the graph computes in float16 (`HalfPromotion`).
+    let half: HalfPromotion?
     /// Why the initializers could not be decoded; reported when the graph runs.
     let failure: InterpreterError?
 
@@ -37,10 +41,12 @@ final class PreparedGraph: Sendable {
         "RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike", "Multinomial", "Bernoulli", "Dropout",
     ]
 
-    /// Prepares `model`'s main graph; `makeCall` builds the kernel call for a node and its inputs.
-    init(model: Model, kernels: KernelTable,
+    /// Prepares `graph` of `model` (its main graph unless given); `makeCall` builds the kernel call
+    /// for a node and its inputs. Only the main graph gets the fast paths and drops dead values.
+    init(model: Model, graph subgraph: Graph? = nil, kernels: KernelTable,
          makeCall: (Node, [RuntimeValue?], Int) -> KernelCall) {
-        let graph = model.graph
+        let graph = subgraph ?? model.graph
+        let isMain = subgraph == nil
         var constants: [String: RuntimeValue] = [:]
         var failure: InterpreterError?
         for t in graph.initializers {
@@ -72,14 +78,17 @@ final class PreparedGraph: Sendable {
             }
             steps.append(Step(node: node, kernel: kernel, opset: opset, isFolded: isFolded))
         }
-        if model.subgraphs.isEmpty {
+        if isMain && model.subgraphs.isEmpty {
             // (Graphs called by index may read values by name; with them, nothing is dropped.)
             for (name, i) in PreparedGraph.lastUses(graph) { steps[i].releases.append(name) }
         }
         self.constants = constants
         self.steps = steps
         self.failure = failure
-        self.fastSteps = PreparedGraph.fusedSteps(steps, model: model, kernels: kernels, constants: constants) ?? steps
+        let fastSteps = isMain ? PreparedGraph.fusedSteps(steps, model: model, kernels: kernels, constants: constants) ?? steps : steps
+        self.fastSteps = fastSteps
+        self.half = isMain && failure == nil && model.subgraphs.isEmpty
+            ? HalfPromotion(steps: fastSteps, graph: graph, constants: constants) : nil
     }
 
     /// `steps` with the QDQ convolutions fused, and their value releases recomputed; nil when nothing fuses.

@@ -14,4 +14,7 @@ void cfloat16_widen(const uint16_t *src, float *dst, size_t n);
 /* dst[i] = bits of src[i] rounded to binary16, half to even (overflow gives infinity). */
 void cfloat16_narrow(const float *src, uint16_t *dst, size_t n);
 
+/* x[i] = (float)(binary16)x[i] in place: each value rounded to the nearest binary16, half to even. */
+void cfloat16_round(float *x, size_t n);
+
 #endif
