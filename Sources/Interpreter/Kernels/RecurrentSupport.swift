@@ -29,8 +29,8 @@ struct RecurrentActivation: Sendable {
     func apply(_ v: UnsafeMutableBufferPointer<Float>) {
         switch kind {
         case .relu: for i in v.indices { v[i] = max(v[i], 0) }
-        case .tanh: for i in v.indices { v[i] = tanhf(v[i]) }
-        case .sigmoid: for i in v.indices { v[i] = RecurrentActivation.sigmoid(v[i]) }
+        case .tanh: if let p = v.baseAddress { VectorMath.tanh(p, p, v.count) }
+        case .sigmoid: if let p = v.baseAddress { VectorMath.sigmoid(p, p, v.count) }
         case .affine: for i in v.indices { v[i] = alpha * v[i] + beta }
         case .leakyRelu: for i in v.indices where v[i] < 0 { v[i] *= alpha }
         case .thresholdedRelu: for i in v.indices where v[i] < alpha { v[i] = 0 }
@@ -40,11 +40,6 @@ struct RecurrentActivation: Sendable {
         case .softsign: for i in v.indices { v[i] = v[i] / (1 + abs(v[i])) }
         case .softplus: for i in v.indices { v[i] = v[i] > 20 ? v[i] : log1pf(expf(v[i])) }
         }
-    }
-
-    /// A numerically safe logistic function.
-    @inline(__always) static func sigmoid(_ x: Float) -> Float {
-        x >= 0 ? 1 / (1 + expf(-x)) : expf(x) / (1 + expf(x))
     }
 }
 

@@ -9,7 +9,7 @@ enum UnaryKernels {
             "Sign": Elementwise.numeric(Signum()),
             "Reciprocal": Elementwise.real(Reciprocal()),
             "Sqrt": Elementwise.real(SquareRoot()),
-            "Exp": Elementwise.real(Exponential()),
+            "Exp": VectorMath.kernel(VectorMath.exp, else: Exponential()),
             "Log": Elementwise.real(Logarithm()),
             "Ceil": Elementwise.real(Ceiling()),
             "Floor": Elementwise.real(Floor()),
