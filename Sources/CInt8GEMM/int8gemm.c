@@ -8,6 +8,9 @@
 
 #include <string.h>
 
+// Requantization must round the same way on every path: no fused multiply-adds.
+#pragma STDC FP_CONTRACT OFF
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define MC_HAVE_X86 1
@@ -180,12 +183,34 @@ static void requantize_avx2(const int32_t *sums, size_t count, double offset, do
                             int is_signed, void *out) {
     if (is_signed) { MC_REQUANTIZE_BODY(int8_t, -128.0, 127.0) } else { MC_REQUANTIZE_BODY(uint8_t, 0.0, 255.0) }
 }
+// Eight sums per step: the same double arithmetic, clamp and round-half-to-even conversion as the
+// scalar body (operand order keeps a NaN as the scalar code does: it converts to 0).
+__attribute__((target("avx512f,avx512vl")))
+static void requantize_avx512(const int32_t *sums, size_t count, double offset, double scale, double zero_point,
+                              int is_signed, void *out) {
+    const __m512d vo = _mm512_set1_pd(offset), vs = _mm512_set1_pd(scale), vz = _mm512_set1_pd(zero_point);
+    const __m512d lo = _mm512_set1_pd(is_signed ? -128.0 : 0.0), hi = _mm512_set1_pd(is_signed ? 127.0 : 255.0);
+    uint8_t *dst = (uint8_t *)out;
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m512d v = _mm512_cvtepi32_pd(_mm256_loadu_si256((const __m256i *)(sums + i)));
+        v = _mm512_add_pd(_mm512_mul_pd(_mm512_add_pd(v, vo), vs), vz);
+        v = _mm512_min_pd(hi, _mm512_max_pd(lo, v));
+        __m256i q = _mm512_cvtpd_epi32(v);  // rounds half to even (the default rounding mode)
+        _mm_storel_epi64((__m128i *)(dst + i), _mm256_cvtepi32_epi8(q));
+    }
+    if (i < count) requantize_avx2(sums + i, count - i, offset, scale, zero_point, is_signed, dst + i);
+}
 #endif
 
 void mc_requantize(const int32_t *sums, size_t count, double offset, double scale, double zero_point,
                    int is_signed, void *out) {
 #if MC_HAVE_X86
     __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) {
+        requantize_avx512(sums, count, offset, scale, zero_point, is_signed, out);
+        return;
+    }
     if (__builtin_cpu_supports("avx2")) { requantize_avx2(sums, count, offset, scale, zero_point, is_signed, out); return; }
 #endif
     requantize_portable(sums, count, offset, scale, zero_point, is_signed, out);

@@ -28,7 +28,7 @@ final class PreparedGraph: Sendable {
     /// The nodes in graph order.
     let steps: [Step]
     /// The steps of a run that keeps no intermediates: `steps` with DequantizeLinear → Conv →
-    /// QuantizeLinear groups run as QLinearConv (`QDQConvFusion`).
+    /// QuantizeLinear groups run as QLinearConv, and QDQ around MaxPool/Concat dropped (`QDQConvFusion`).
     let fastSteps: [Step]
     /// `fastSteps` run in Float when the graph computes in float16 (`HalfPromotion`).
     let half: HalfPromotion?
@@ -91,19 +91,20 @@ final class PreparedGraph: Sendable {
             ? HalfPromotion(steps: fastSteps, graph: graph, constants: constants) : nil
     }
 
-    /// `steps` with the QDQ convolutions fused, and their value releases recomputed; nil when nothing fuses.
+    /// `steps` with the QDQ groups fused, and their value releases recomputed; nil when nothing fuses.
     static func fusedSteps(_ steps: [Step], model: Model, kernels: KernelTable, constants: [String: RuntimeValue]) -> [Step]? {
-        guard model.subgraphs.isEmpty, let kernel = kernels.kernel(domain: "", op: "QLinearConv"),
-              let entries = QDQConvFusion.fused(model.graph, constants: constants) else { return nil }
+        guard model.subgraphs.isEmpty, let entries = QDQConvFusion.fused(model.graph, constants: constants) else { return nil }
         let opset = Int(model.opsetVersion(for: "") ?? 21)
-        var fast: [Step] = entries.map { entry in
+        var fast: [Step] = []
+        for entry in entries {
             switch entry {
             case .original(let i):
                 var step = steps[i]
                 step.releases = []
-                return step
+                fast.append(step)
             case .fused(let node):
-                return Step(node: node, kernel: kernel, opset: opset, isFolded: false)
+                guard let kernel = kernels.kernel(domain: "", op: node.opType) else { return nil }
+                fast.append(Step(node: node, kernel: kernel, opset: opset, isFolded: false))
             }
         }
         var graph = model.graph

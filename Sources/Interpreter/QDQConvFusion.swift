@@ -1,6 +1,7 @@
 import ModelIR
 
-/// DequantizeLinear → Conv → QuantizeLinear run as one QLinearConv, as int8 runtimes fuse them.
+/// DequantizeLinear → Conv → QuantizeLinear run as one QLinearConv, as int8 runtimes fuse them;
+/// DequantizeLinear → MaxPool/Concat → QuantizeLinear at one scale run on the quantized values.
 ///
 /// In exact arithmetic the two agree when the bias is an int32 DequantizeLinear at scale
 /// x_scale · w_scale with zero point 0: both are x_scale · w_scale · Σ (x − x_zero)(w − w_zero)
@@ -9,7 +10,7 @@ import ModelIR
 /// tie can land one quantization step apart. Only runs that keep no intermediates use it (the
 /// convolution's float output is never made).
 enum QDQConvFusion {
-    /// One node of the fused graph: an original node by index, or a QLinearConv replacing a group.
+    /// One node of the fused graph: an original node by index, or a node replacing a group.
     enum Entry {
         case original(Int)
         case fused(Node)
@@ -59,17 +60,54 @@ enum QDQConvFusion {
             replaced[i] = Node(name: conv.name, opType: "QLinearConv", inputs: inputs, outputs: q.outputs, attributes: conv.attributes)
             absorbed.insert(reads[0])
         }
+        for (i, node) in nodes.enumerated() where replaced[i] == nil {
+            guard let (fused, q) = selection(node, producer: producer, readers: readers, nodes: nodes, outputs: outputs,
+                                             dequantize: dequantize, constant: constant) else { continue }
+            replaced[i] = fused
+            absorbed.insert(q)
+        }
         guard !replaced.isEmpty else { return nil }
-        // A DequantizeLinear whose every reader became a QLinearConv has nothing left to feed.
-        let fusedConvs = Set(replaced.keys)
+        // A DequantizeLinear whose every reader was fused has nothing left to feed.
+        let fused = Set(replaced.keys)
         for (i, n) in nodes.enumerated() where n.opType == "DequantizeLinear" {
             let out = n.outputs[0]
-            if !outputs.contains(out), let r = readers[out], !r.isEmpty, r.allSatisfy({ fusedConvs.contains($0) }) { absorbed.insert(i) }
+            if !outputs.contains(out), let r = readers[out], !r.isEmpty, r.allSatisfy({ fused.contains($0) }) { absorbed.insert(i) }
         }
         return nodes.indices.compactMap { i in
             if let node = replaced[i] { return .fused(node) }
             return absorbed.contains(i) ? nil : .original(i)
         }
+    }
+
+    // MARK: Selections
+
+    /// Ops whose outputs are elements of their inputs, chosen by order (max) or position.
+    static let selecting: Set<String> = ["MaxPool", "Concat"]
+
+    /// DequantizeLinear → MaxPool/Concat → QuantizeLinear, every one at the same scalar scale and
+    /// zero point, as the op on the quantized inputs (and the index of the absorbed QuantizeLinear).
+    ///
+    /// Dequantizing is increasing (scale > 0), so the max of dequantized values is the dequantized
+    /// max; and quantizing a dequantized integer k at the same parameters gives k back, as
+    /// fl(fl(k·s)/s) lies within 255 · 2⁻²² of k for |k| ≤ 255 and scales of normal size. The
+    /// fused op therefore gives exactly the QuantizeLinear's output.
+    static func selection(_ node: Node, producer: [String: Int], readers: [String: [Int]], nodes: [Node], outputs: Set<String>,
+                          dequantize: (String) -> Node?, constant: (String) -> NDArray?) -> (Node, Int)? {
+        guard selecting.contains(node.opType), node.normalizedDomain.isEmpty, node.outputs.count == 1, !node.inputs.isEmpty,
+              case let out = node.outputs[0], !outputs.contains(out), let reads = readers[out], reads.count == 1,
+              case let q = nodes[reads[0]], q.opType == "QuantizeLinear", q.normalizedDomain.isEmpty, q.inputs.count == 3,
+              q.attribute("output_dtype") == nil, (q.intAttribute("block_size") ?? 0) == 0,
+              let scale = constant(q.inputs[1]), scale.count == 1, scale.dataType == .float,
+              let zero = constant(q.inputs[2]), zero.count == 1, [.uint8, .int8].contains(zero.dataType),
+              let s = Float.values(of: scale).first, s > 1e-30, s < 1e30 else { return nil }
+        var quantized: [String] = []
+        for input in node.inputs {
+            guard let dq = dequantize(input), dq.inputs.count == 3,
+                  let ds = constant(dq.inputs[1]), ds == scale, let dz = constant(dq.inputs[2]), dz == zero else { return nil }
+            quantized.append(dq.inputs[0])
+        }
+        let fused = Node(name: node.name, opType: node.opType, inputs: quantized, outputs: q.outputs, attributes: node.attributes)
+        return (fused, reads[0])
     }
 
     /// The int32 input of a bias DequantizeLinear at scale x_scale · w_scale (zero point 0), or nil.

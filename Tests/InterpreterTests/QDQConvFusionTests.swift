@@ -75,4 +75,57 @@ struct QDQConvFusionTests {
         #expect(zip(a, b).allSatisfy { abs(Int($0) - Int($1)) <= 1 })
         #expect(zip(a, b).filter { $0 != $1 }.count <= 2)
     }
+
+    // MARK: MaxPool and Concat
+
+    /// a, b (uint8) → DQ → MaxPool / Concat → Q, at one scale and zero point (or Q at `outScale`).
+    static func selectionModel(outScale: Float = 0.05) -> Model {
+        let initializers = [scalar("s", 0.05), NDArray(dataType: .uint8, shape: [], storage: .uint8([7])).toTensor(name: "z"),
+                            scalar("so", outScale)]
+        let nodes = [
+            Node(opType: "DequantizeLinear", inputs: ["a", "s", "z"], outputs: ["da"]),
+            Node(opType: "DequantizeLinear", inputs: ["b", "s", "z"], outputs: ["db"]),
+            Node(opType: "MaxPool", inputs: ["da"], outputs: ["p"], attributes: [
+                Attribute(name: "kernel_shape", value: .ints([3, 3])), Attribute(name: "strides", value: .ints([2, 2])),
+                Attribute(name: "pads", value: .ints([1, 1, 1, 1])),
+            ]),
+            Node(opType: "QuantizeLinear", inputs: ["p", "s", "z"], outputs: ["pq"]),
+            Node(opType: "Concat", inputs: ["da", "db"], outputs: ["c"], attributes: [Attribute(name: "axis", value: .int(1))]),
+            Node(opType: "QuantizeLinear", inputs: ["c", "so", "z"], outputs: ["cq"]),
+        ]
+        let graph = Graph(inputs: [ValueInfo(name: "a", type: nil), ValueInfo(name: "b", type: nil)],
+                          outputs: [ValueInfo(name: "pq", type: nil), ValueInfo(name: "cq", type: nil)],
+                          initializers: initializers, nodes: nodes)
+        return Model(opsetImports: [OpsetImport(domain: "", version: 21)], graph: graph)
+    }
+
+    @Test("DQ → MaxPool/Concat → Q at one scale runs on the quantized values, exactly as the float form")
+    func selectionsRunQuantized() throws {
+        let m = Self.selectionModel()
+        let entries = try #require(QDQConvFusion.fused(m.graph, constants: try Self.constants(m)))
+        let fused = entries.compactMap { entry -> Node? in if case .fused(let n) = entry { return n } else { return nil } }
+        #expect(fused.map(\.opType) == ["MaxPool", "Concat"])
+        #expect(fused.map(\.inputs) == [["a"], ["a", "b"]])
+        #expect(entries.count == 2)
+        var numbers = FastPathTests.Numbers(state: 11)
+        let interpreter = Interpreter(model: m)
+        for _ in 0..<5 {
+            let feeds: [String: RuntimeValue] = Dictionary(uniqueKeysWithValues: ["a", "b"].map { name in
+                (name, .tensor(NDArray(dataType: .uint8, shape: [1, 2, 7, 9], storage: .uint8((0..<126).map { _ in UInt8(numbers.int(0...255)) }))))
+            })
+            let fast = try interpreter.run(inputs: feeds), traced = try interpreter.run(inputs: feeds, keepIntermediates: true)
+            for name in ["pq", "cq"] {
+                #expect(fast.output(name)?.tensor == traced.output(name)?.tensor, "\(name)")
+                #expect(fast.output(name)?.tensor?.dataType == .uint8)
+            }
+        }
+    }
+
+    @Test("a QuantizeLinear at another scale keeps the float form")
+    func selectionScaleMismatch() throws {
+        let m = Self.selectionModel(outScale: 0.1)
+        let entries = try #require(QDQConvFusion.fused(m.graph, constants: try Self.constants(m)))
+        let fused = entries.compactMap { entry -> Node? in if case .fused(let n) = entry { return n } else { return nil } }
+        #expect(fused.map(\.opType) == ["MaxPool"])
+    }
 }

@@ -24,7 +24,13 @@ enum IntegerConv {
         guard (0...255).contains(zero), weights.count == s.m * k, activations.count == s.n * s.c * inSize else { return nil }
         let pointwise = g.kernelSize == 1 && g.strides.allSatisfy { $0 == 1 } && g.padsBegin.allSatisfy { $0 == 0 } && g.input == g.output
         // Per output channel: Σ_k w, and w_zero.
-        let rowSums = (0..<s.m).map { m in weights[(m * k)..<((m + 1) * k)].reduce(Int32(0)) { $0 + Int32($1) } }
+        let rowSums: [Int32] = weights.withUnsafeBufferPointer { wp in
+            (0..<s.m).map { m in
+                var total: Int32 = 0
+                for v in UnsafeBufferPointer(rebasing: wp[(m * k)..<((m + 1) * k)]) { total &+= Int32(v) }
+                return total
+            }
+        }
         let wZeros = (0..<s.m).map { wZero.count == 1 ? wZero[0] : wZero[$0] }
         let hasWeightZero = wZeros.contains { $0 != 0 }
         let perGroupA = mc_s8u8_packed_a_size(Int32(mg), Int32(k))

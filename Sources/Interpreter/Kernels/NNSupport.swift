@@ -56,6 +56,8 @@ extension Float: NNFloat {
         case .float16(let a): return HalfConversion.floats(a)
         case .bfloat16(let a): return a.map { BFloat16.float($0) }
         case .double(let a): return a.map { Float($0) }
+        case .uint8(let a): return mapElements(a) { Float($0) }
+        case .int8(let a): return mapElements(a) { Float($0) }
         default: return array.doubles.map { Float($0) }
         }
     }

@@ -49,7 +49,12 @@ enum PoolKernels {
             indices = r.1
         } else {
             let r = compute(Float.values(of: x), planes: planes, g, mode, indices: wantIndices, columnMajor: columnMajor)
-            values = Float.array(x.dataType, shape: shape, r.0)
+            // 8-bit maxima are input elements (or 0 for windows in the padding): exact in either type.
+            switch x.dataType {
+            case .uint8: values = NDArray(dataType: .uint8, shape: shape, storage: .uint8(mapElements(r.0) { UInt8($0) }))
+            case .int8: values = NDArray(dataType: .int8, shape: shape, storage: .int8(mapElements(r.0) { Int8($0) }))
+            default: values = Float.array(x.dataType, shape: shape, r.0)
+            }
             indices = r.1
         }
         guard let indices else { return [.tensor(values)] }
