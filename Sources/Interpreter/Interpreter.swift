@@ -56,8 +56,8 @@ final class Engine: Sendable {
     private let prepared: PreparedGraph
     /// The subgraphs kernels run, prepared once.
     private let subgraphs: PreparedSubgraphs
-    /// The fast steps by slot, and the float16-promoted ones, when the graph has no subgraphs.
-    private let fastProgram: SlotProgram?, halfProgram: SlotProgram?
+    /// The float16-promoted fast steps by value index.
+    private let halfProgram: SlotProgram?
 
     init(model: Model, kernels: KernelTable) {
         self.model = model
@@ -87,9 +87,8 @@ final class Engine: Sendable {
         self.subgraphs = PreparedSubgraphs(model: model) { graph in
             PreparedGraph(model: model, graph: graph, kernels: kernels, makeCall: makeCall)
         }
-        let slotted = SlotProgram.applies(to: model)
-        fastProgram = slotted ? SlotProgram(steps: prepared.fastSteps, graph: model.graph, constants: prepared.constants) : nil
-        halfProgram = slotted ? prepared.half.map { SlotProgram(steps: $0.steps, graph: model.graph, constants: $0.constants) } : nil
+        halfProgram = SlotProgram.applies(to: model)
+            ? prepared.half.map { SlotProgram(steps: $0.steps, graph: model.graph, constants: $0.constants) } : nil
     }
 
     var promotesFloat16: Bool { prepared.half != nil }
@@ -101,15 +100,15 @@ final class Engine: Sendable {
         if !keepIntermediates, let half = prepared.half, let promoted = half.promotedInputs(inputs) {
             let outputs: [RuntimeValue]
             if let halfProgram {
-                outputs = try execute(halfProgram, inputs: promoted)
+                outputs = try execute(halfProgram, inputs: promoted, outer: nil)
             } else {
                 outputs = try executeMain(half.steps, scope: Scope(parent: nil, constants: half.constants), bindInputs: promoted, trace: nil)
             }
             return Interpreter.RunResult(outputs: zip(names, outputs).map { ($0, half.restored($1, name: $0)) },
                                          intermediates: [:], order: [])
         }
-        if !keepIntermediates, let fastProgram {
-            let outputs = try execute(fastProgram, inputs: inputs)
+        if !keepIntermediates, let fastProgram = prepared.program {
+            let outputs = try execute(fastProgram, inputs: inputs, outer: nil)
             return Interpreter.RunResult(outputs: zip(names, outputs).map { ($0, $1) }, intermediates: [:], order: [])
         }
         let scope = Scope(parent: nil, constants: prepared.constants)
@@ -124,15 +123,17 @@ final class Engine: Sendable {
 
     // MARK: Execution
 
-    /// Runs a slot program on `inputs` and returns the graph's outputs.
-    private func execute(_ program: SlotProgram, inputs: [String: RuntimeValue]) throws(InterpreterError) -> [RuntimeValue] {
+    /// Runs a slot program on `inputs` and returns the graph's outputs; `outer` is the enclosing
+    /// graph's scope when the program is a subgraph's.
+    private func execute(_ program: SlotProgram, inputs: [String: RuntimeValue], outer: Scope?) throws(InterpreterError) -> [RuntimeValue] {
         var values = program.initial
+        if let outer { for (name, slot) in program.free { values[slot] = outer.lookup(name) } }
         for (name, slot) in program.inputs {
             if let v = inputs[name] { values[slot] = v } else if values[slot] == nil { throw .missingGraphInput(name: name) }
         }
-        let state = RunState()
+        let state = outer?.state ?? RunState()
         let noSubgraphs: @Sendable (Graph, [RuntimeValue]) throws(InterpreterError) -> [RuntimeValue] = { _, _ throws(InterpreterError) in
-            throw .invalidModel(reason: "a kernel asked for a subgraph in a graph that has none")
+            throw .invalidModel(reason: "a kernel asked for a subgraph its node does not hold")
         }
         for instruction in program.instructions {
             let step = instruction.step
@@ -144,7 +145,12 @@ final class Engine: Sendable {
                 args.append(v)
             }
             var outputs: [RuntimeValue]
-            if let kernel = step.kernel {
+            if let kernel = step.kernel, instruction.hasSubgraphs {
+                // The node's subgraphs see this graph's values by name: hand them over in a scope.
+                let scope = Scope(parent: outer, state: state)
+                for (name, slot) in instruction.captures { if let v = values[slot] { scope.values[name] = v } }
+                outputs = try invoke(kernel, node: step.node, inputs: args, opset: step.opset, scope: scope)
+            } else if let kernel = step.kernel {
                 outputs = try invoke(kernel, node: step.node, inputs: args, opset: step.opset, state: state, runSubgraph: noSubgraphs)
             } else {
                 outputs = try callFunction(step.node, inputs: args, state: state)
@@ -294,6 +300,7 @@ final class Engine: Sendable {
         for (info, value) in zip(graph.inputs, inputs) { given[info.name] = value }
         if let plan = subgraphs.plan(for: graph) {
             if let failure = plan.failure { throw failure }
+            if let program = plan.program { return try execute(program, inputs: given, outer: outer) }
             let scope = Scope(parent: outer, constants: plan.constants)
             return try execute(plan.steps, of: graph, scope: scope, bindInputs: given, trace: nil)
         }

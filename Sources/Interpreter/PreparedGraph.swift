@@ -32,6 +32,8 @@ final class PreparedGraph: Sendable {
     let fastSteps: [Step]
     /// `fastSteps` run in Float when the graph computes in float16 (`HalfPromotion`).
     let half: HalfPromotion?
+    /// `fastSteps` by value index (`SlotProgram`), unless the model has graphs called by index.
+    let program: SlotProgram?
     /// Why the initializers could not be decoded; reported when the graph runs.
     let failure: InterpreterError?
 
@@ -89,6 +91,7 @@ final class PreparedGraph: Sendable {
         self.fastSteps = fastSteps
         self.half = isMain && failure == nil && model.subgraphs.isEmpty
             ? HalfPromotion(steps: fastSteps, graph: graph, constants: constants) : nil
+        self.program = SlotProgram.applies(to: model) ? SlotProgram(steps: fastSteps, graph: graph, constants: constants) : nil
     }
 
     /// `steps` with the QDQ groups fused, and their value releases recomputed; nil when nothing fuses.

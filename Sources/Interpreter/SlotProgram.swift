@@ -2,9 +2,10 @@ import ModelIR
 
 /// Prepared steps with every value name replaced by an index into one array of values.
 ///
-/// A run that keeps no intermediates, of a graph without subgraphs, never needs a value by name:
-/// nothing but the steps reads them. Indexing an array instead of hashing names into a dictionary
-/// for every input, output and release is most of what a small op costs the interpreter.
+/// A run that keeps no intermediates needs a value by name only where a subgraph reads it: those
+/// are handed to the subgraph's scope when its node runs (`captures`). Indexing an array instead
+/// of hashing names into a dictionary for every input, output and release is much of what a small
+/// op costs the interpreter.
 struct SlotProgram: Sendable {
     /// One step with its value slots.
     struct Instruction: Sendable {
@@ -15,6 +16,10 @@ struct SlotProgram: Sendable {
         let outputs: [Int]
         /// Slots no later step reads (and that are not graph outputs).
         let releases: [Int]
+        /// Whether the step's node holds subgraphs.
+        let hasSubgraphs: Bool
+        /// For a step with subgraphs: the values of this graph they may read by name.
+        let captures: [(name: String, slot: Int)]
     }
 
     let instructions: [Instruction]
@@ -24,6 +29,9 @@ struct SlotProgram: Sendable {
     let inputs: [(name: String, slot: Int)]
     /// Graph outputs and their slots.
     let outputs: [(name: String, slot: Int)]
+    /// Values read but neither computed here nor constant: an enclosing graph's, looked up by name
+    /// when the program starts (a subgraph's).
+    let free: [(name: String, slot: Int)]
     /// The value name of every slot (for error messages).
     let names: [String]
 
@@ -38,10 +46,18 @@ struct SlotProgram: Sendable {
             return names.count - 1
         }
         let inputs = graph.inputs.map { ($0.name, slot($0.name)) }
+        var produced = Set(graph.inputs.map(\.name))
+        for step in steps { for name in step.node.outputs { produced.insert(name) } }
         var instructions: [Instruction] = []
         for step in steps where !step.isFolded {
+            let nested = step.node.attributes.flatMap { $0.subgraphs.flatMap { [$0] + $0.nestedGraphs } }
+            let read = Set(nested.flatMap { g in g.nodes.flatMap(\.inputs) + g.outputs.map(\.name) })
+            // Names this graph knows (its own values and constants); others belong to enclosing graphs.
+            let captures = read.sorted().compactMap { name -> (String, Int)? in
+                slots[name] != nil || produced.contains(name) || constants[name] != nil ? (name, slot(name)) : nil
+            }
             instructions.append(Instruction(step: step, inputs: step.node.inputs.map(slot), outputs: step.node.outputs.map(slot),
-                                            releases: step.releases.map(slot)))
+                                            releases: step.releases.map(slot), hasSubgraphs: !nested.isEmpty, captures: captures))
         }
         let outputs = graph.outputs.map { ($0.name, slot($0.name)) }
         var initial = [RuntimeValue?](repeating: nil, count: names.count)
@@ -50,11 +66,11 @@ struct SlotProgram: Sendable {
         self.initial = initial
         self.inputs = inputs
         self.outputs = outputs
+        self.free = slots.filter { !produced.contains($0.key) && constants[$0.key] == nil }.map { ($0.key, $0.value) }
         self.names = names
     }
 
-    /// Whether `model`'s main graph may run as a slot program: no subgraph reads values by name.
-    static func applies(to model: Model) -> Bool {
-        model.subgraphs.isEmpty && model.graph.nestedGraphs.isEmpty
-    }
+    /// Whether `model`'s graphs may run as slot programs: no graph is called by index (TFLite
+    /// subgraphs, whose kernels keep their own conventions).
+    static func applies(to model: Model) -> Bool { model.subgraphs.isEmpty }
 }
