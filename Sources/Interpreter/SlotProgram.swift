@@ -7,8 +7,8 @@ import ModelIR
 /// of hashing names into a dictionary for every input, output and release is much of what a small
 /// op costs the interpreter.
 struct SlotProgram: Sendable {
-    /// One step with its value slots.
-    struct Instruction: Sendable {
+    /// One step with its value slots (a class: a run walks them without copying their arrays).
+    final class Instruction: Sendable {
         let step: PreparedGraph.Step
         /// A slot per input; -1 for an omitted optional input.
         let inputs: [Int]
@@ -20,6 +20,12 @@ struct SlotProgram: Sendable {
         let hasSubgraphs: Bool
         /// For a step with subgraphs: the values of this graph they may read by name.
         let captures: [(name: String, slot: Int)]
+
+        init(step: PreparedGraph.Step, inputs: [Int], outputs: [Int], releases: [Int], hasSubgraphs: Bool,
+             captures: [(name: String, slot: Int)]) {
+            (self.step, self.inputs, self.outputs, self.releases) = (step, inputs, outputs, releases)
+            (self.hasSubgraphs, self.captures) = (hasSubgraphs, captures)
+        }
     }
 
     let instructions: [Instruction]
