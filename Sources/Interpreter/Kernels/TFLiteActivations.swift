@@ -164,12 +164,14 @@ enum TFLiteActivationKernels {
         let x = try call.tensor(0)
         switch x.dataType {
         case .float, .float16:
+            // The array functions ONNX Tanh/Sigmoid use, so both dialects compute the same values;
+            // the logistic keeps TFLite's cut-offs (1 above 16.62, exp(x) below −9).
             let xs = try TFLiteFloats.values(x, call)
-            let y = xs.map { v -> Float in
-                if tanh { return Foundation.tanh(v) }
-                if v > 16.619047164916992188 { return 1 }
-                if v < -9 { return Foundation.exp(v) }
-                return 1 / (1 + Foundation.exp(-v))
+            var y = VectorMath.apply(tanh ? VectorMath.tanh : VectorMath.sigmoid, xs)
+            if !tanh {
+                for (i, v) in xs.enumerated() where v > 16.619047164916992188 || v < -9 {
+                    y[i] = v > 0 ? 1 : Foundation.exp(v)
+                }
             }
             return NDArray(shape: x.shape, floats: y)
         case .int8, .uint8:
