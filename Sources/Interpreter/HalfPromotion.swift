@@ -11,10 +11,9 @@ import ModelIR
 /// model a third of its time. Only runs that keep no intermediates use it (intermediates keep their
 /// declared types), and only when every op of the graph is one whose float16 kernel works that way.
 struct HalfPromotion: Sendable {
-    /// The steps to run: Cast to float16 becomes Cast to float plus rounding.
-    let steps: [PreparedGraph.Step]
-    /// The constants with every float16 tensor widened to Float.
-    let constants: [String: RuntimeValue]
+    /// The steps to run by value index (Cast to float16 becomes Cast to float plus rounding), with
+    /// every float16 constant widened to Float.
+    let program: SlotProgram
     /// Declared element type of every graph input (a run given other types uses the float16 graph).
     let inputTypes: [String: DataType]
     /// The graph outputs that are float16 (narrowed back after the run).
@@ -99,8 +98,7 @@ struct HalfPromotion: Sendable {
             guard widenedCount <= HalfPromotion.maxWidenedElements else { return nil }
             widened[name] = .tensor(NDArray(shape: t.shape, floats: HalfConversion.floats(halves)))
         }
-        self.steps = promoted
-        self.constants = widened
+        program = SlotProgram(steps: promoted, graph: graph, constants: widened)
         self.inputTypes = inputTypes
         halfOutputs = Set(graph.outputs.map(\.name).filter { types[$0] == .float16 })
     }

@@ -56,8 +56,6 @@ final class Engine: Sendable {
     private let prepared: PreparedGraph
     /// The subgraphs kernels run, prepared once.
     private let subgraphs: PreparedSubgraphs
-    /// The float16-promoted fast steps by value index.
-    private let halfProgram: SlotProgram?
 
     init(model: Model, kernels: KernelTable) {
         self.model = model
@@ -87,8 +85,6 @@ final class Engine: Sendable {
         self.subgraphs = PreparedSubgraphs(model: model) { graph in
             PreparedGraph(model: model, graph: graph, kernels: kernels, makeCall: makeCall)
         }
-        halfProgram = SlotProgram.applies(to: model)
-            ? prepared.half.map { SlotProgram(steps: $0.steps, graph: model.graph, constants: $0.constants) } : nil
     }
 
     var promotesFloat16: Bool { prepared.half != nil }
@@ -98,12 +94,7 @@ final class Engine: Sendable {
         if let failure = prepared.failure { throw failure }
         let names = model.graph.outputs.map(\.name)
         if !keepIntermediates, let half = prepared.half, let promoted = half.promotedInputs(inputs) {
-            let outputs: [RuntimeValue]
-            if let halfProgram {
-                outputs = try execute(halfProgram, inputs: promoted, outer: nil)
-            } else {
-                outputs = try executeMain(half.steps, scope: Scope(parent: nil, constants: half.constants), bindInputs: promoted, trace: nil)
-            }
+            let outputs = try execute(half.program, inputs: promoted, outer: nil)
             return Interpreter.RunResult(outputs: zip(names, outputs).map { ($0, half.restored($1, name: $0)) },
                                          intermediates: [:], order: [])
         }
@@ -113,8 +104,8 @@ final class Engine: Sendable {
         }
         let scope = Scope(parent: nil, constants: prepared.constants)
         let trace = keepIntermediates ? Trace() : nil
-        let outputs = try executeMain(keepIntermediates ? prepared.steps : prepared.fastSteps,
-                                      scope: scope, bindInputs: inputs, trace: trace)
+        let outputs = try execute(keepIntermediates ? prepared.steps : prepared.fastSteps, of: model.graph,
+                                  scope: scope, bindInputs: inputs, trace: trace)
         return Interpreter.RunResult(
             outputs: zip(names, outputs).map { ($0, $1) },
             intermediates: trace.map { _ in scope.constants.merging(scope.values) { $1 } } ?? [:],
@@ -166,12 +157,6 @@ final class Engine: Sendable {
             result.append(v)
         }
         return result
-    }
-
-    /// Runs `steps` of the prepared main graph in `scope` and returns the graph's outputs.
-    private func executeMain(_ steps: [PreparedGraph.Step], scope: Scope, bindInputs: [String: RuntimeValue],
-                             trace: Trace?) throws(InterpreterError) -> [RuntimeValue] {
-        try execute(steps, of: model.graph, scope: scope, bindInputs: bindInputs, trace: trace)
     }
 
     /// Runs prepared `steps` of `graph` in `scope` and returns the graph's outputs.

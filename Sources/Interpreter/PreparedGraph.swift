@@ -1,8 +1,9 @@
 import ModelIR
 
 /// A graph made ready once per interpreter (the main graph, and each subgraph kernels run):
-/// initializers decoded, every node's kernel and opset looked up, and nodes whose inputs are all constant evaluated ahead of time (constant
-/// folding, as inference runtimes do when they create a session).
+/// initializers decoded, every node's kernel and opset looked up, and nodes whose inputs are all
+/// constant evaluated ahead of time (constant folding, as inference runtimes do when they create a
+/// session).
 ///
 /// Folding uses the same kernels on the same values, so results are identical to evaluating those
 /// nodes on every run; a node whose kernel fails is left to run (and report its error) as usual.
@@ -89,7 +90,7 @@ final class PreparedGraph: Sendable {
         self.failure = failure
         let fastSteps = isMain ? PreparedGraph.fusedSteps(steps, model: model, kernels: kernels, constants: constants) ?? steps : steps
         self.fastSteps = fastSteps
-        self.half = isMain && failure == nil && model.subgraphs.isEmpty
+        self.half = isMain && failure == nil && SlotProgram.applies(to: model)
             ? HalfPromotion(steps: fastSteps, graph: graph, constants: constants) : nil
         self.program = SlotProgram.applies(to: model) ? SlotProgram(steps: fastSteps, graph: graph, constants: constants) : nil
     }
@@ -121,17 +122,16 @@ final class PreparedGraph: Sendable {
     static func lastUses(_ graph: Graph) -> [String: Int] {
         var last: [String: Int] = [:]
         for (i, node) in graph.nodes.enumerated() {
-            for name in node.inputs + node.outputs where !name.isEmpty { last[name] = i }
-            for attribute in node.attributes {
-                for sub in attribute.subgraphs {
-                    for g in [sub] + sub.nestedGraphs {
-                        for name in g.nodes.flatMap(\.inputs) + g.outputs.map(\.name) where !name.isEmpty { last[name] = i }
-                    }
-                }
-            }
+            for name in node.inputs + node.outputs + subgraphReads(node) where !name.isEmpty { last[name] = i }
         }
         for output in graph.outputs { last[output.name] = nil }
         return last
+    }
+
+    /// The value names `node`'s subgraphs (at any depth) read: their nodes' inputs and their outputs.
+    static func subgraphReads(_ node: Node) -> [String] {
+        let nested = node.attributes.flatMap { $0.subgraphs.flatMap { [$0] + $0.nestedGraphs } }
+        return nested.flatMap { g in g.nodes.flatMap(\.inputs) + g.outputs.map(\.name) }
     }
 
     /// Whether `node` may be evaluated ahead of time when its inputs are constant: a default-domain

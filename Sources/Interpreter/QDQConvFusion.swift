@@ -61,7 +61,7 @@ enum QDQConvFusion {
             absorbed.insert(reads[0])
         }
         for (i, node) in nodes.enumerated() where replaced[i] == nil {
-            guard let (fused, q) = selection(node, producer: producer, readers: readers, nodes: nodes, outputs: outputs,
+            guard let (fused, q) = selection(node, readers: readers, nodes: nodes, outputs: outputs,
                                              dequantize: dequantize, constant: constant) else { continue }
             replaced[i] = fused
             absorbed.insert(q)
@@ -91,7 +91,7 @@ enum QDQConvFusion {
     /// max; and quantizing a dequantized integer k at the same parameters gives k back, as
     /// fl(fl(k·s)/s) lies within 255 · 2⁻²² of k for |k| ≤ 255 and scales of normal size. The
     /// fused op therefore gives exactly the QuantizeLinear's output.
-    static func selection(_ node: Node, producer: [String: Int], readers: [String: [Int]], nodes: [Node], outputs: Set<String>,
+    static func selection(_ node: Node, readers: [String: [Int]], nodes: [Node], outputs: Set<String>,
                           dequantize: (String) -> Node?, constant: (String) -> NDArray?) -> (Node, Int)? {
         guard selecting.contains(node.opType), node.normalizedDomain.isEmpty, node.outputs.count == 1, !node.inputs.isEmpty,
               case let out = node.outputs[0], !outputs.contains(out), let reads = readers[out], reads.count == 1,

@@ -56,14 +56,14 @@ struct SlotProgram: Sendable {
         for step in steps { for name in step.node.outputs { produced.insert(name) } }
         var instructions: [Instruction] = []
         for step in steps where !step.isFolded {
-            let nested = step.node.attributes.flatMap { $0.subgraphs.flatMap { [$0] + $0.nestedGraphs } }
-            let read = Set(nested.flatMap { g in g.nodes.flatMap(\.inputs) + g.outputs.map(\.name) })
+            let hasSubgraphs = step.node.attributes.contains { !$0.subgraphs.isEmpty }
+            let read = Set(PreparedGraph.subgraphReads(step.node))
             // Names this graph knows (its own values and constants); others belong to enclosing graphs.
             let captures = read.sorted().compactMap { name -> (String, Int)? in
                 slots[name] != nil || produced.contains(name) || constants[name] != nil ? (name, slot(name)) : nil
             }
             instructions.append(Instruction(step: step, inputs: step.node.inputs.map(slot), outputs: step.node.outputs.map(slot),
-                                            releases: step.releases.map(slot), hasSubgraphs: !nested.isEmpty, captures: captures))
+                                            releases: step.releases.map(slot), hasSubgraphs: hasSubgraphs, captures: captures))
         }
         let outputs = graph.outputs.map { ($0.name, slot($0.name)) }
         var initial = [RuntimeValue?](repeating: nil, count: names.count)

@@ -53,7 +53,7 @@ struct VectorMathTests {
         let x = (0..<37).map { _ in r.float() }
         for (name, f, _) in Self.functions {
             var y = x
-            VectorMath.applyInPlace(f, &y)
+            y.withUnsafeMutableBufferPointer { p in f(p.baseAddress!, p.baseAddress!, p.count) }  // as the LSTM activations call it
             #expect(y == VectorMath.apply(f, x), "\(name)")
         }
     }

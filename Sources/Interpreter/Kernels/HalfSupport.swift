@@ -46,24 +46,7 @@ extension HalfConversion {
     /// nil without hardware conversion.
     @inline(__always)
     static func map(_ a: [Float16], _ f: (Float) -> Float) -> [Float16]? {
-        guard hardware else { return nil }
-        return a.withUnsafeBufferPointer { src in
-            [Float16](unsafeUninitializedCapacity: src.count) { out, done in
-                done = src.count
-                guard let s = src.baseAddress, let d = out.baseAddress else { return }
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: chunk) { buffer in
-                    guard let b = buffer.baseAddress else { return }
-                    var start = 0
-                    while start < src.count {
-                        let n = Swift.min(chunk, src.count - start)
-                        widen(s + start, into: b, count: n)
-                        for i in 0..<n { b[i] = f(b[i]) }
-                        narrow(b, into: d + start, count: n)
-                        start += n
-                    }
-                }
-            }
-        }
+        mapRuns(a, length: Swift.max(a.count, 1)) { _, v in f(v) }
     }
 
     /// `f(run, v)` over `a` taken as consecutive runs of `length` elements (run = index / length),

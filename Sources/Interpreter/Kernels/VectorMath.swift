@@ -24,13 +24,6 @@ enum VectorMath {
         }
     }
 
-    /// `function` over `x` in place.
-    static func applyInPlace(_ function: ArrayFunction, _ x: inout [Float]) {
-        x.withUnsafeMutableBufferPointer { p in
-            if let base = p.baseAddress { function(base, base, p.count) }
-        }
-    }
-
     /// A kernel applying `function` to float and float16 input 0, and `f` to double and bfloat16.
     static func kernel(_ function: @escaping ArrayFunction, else f: some RealFunction) -> Kernel {
         { call throws(InterpreterError) in
