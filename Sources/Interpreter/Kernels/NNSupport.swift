@@ -36,6 +36,22 @@ extension Float: NNFloat {
                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                      beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
         guard m > 0, n > 0 else { return }
+        if k > 0 && n <= 4 {
+            // A few output columns: one GEMV per column. OpenBLAS's GEMM would pack all of A for
+            // them, which costs more than the product itself (an LSTM step, a late conv layer).
+            for j in 0..<n {
+                cblas_sgemv(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, blasint(transA ? k : m), blasint(transA ? m : k),
+                            alpha, a, blasint(max(lda, 1)), b + (transB ? j * ldb : j), blasint(transB ? 1 : max(ldb, 1)),
+                            beta, c + j, blasint(max(ldc, 1)))
+            }
+            return
+        }
+        if k > 0 && m == 1 {
+            // One output row: c = op(B)ᵀ·a, a single GEMV on B.
+            cblas_sgemv(CblasRowMajor, transB ? CblasNoTrans : CblasTrans, blasint(transB ? n : k), blasint(transB ? k : n),
+                        alpha, b, blasint(max(ldb, 1)), a, blasint(transA ? max(lda, 1) : 1), beta, c, 1)
+            return
+        }
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(max(lda, 1)), b, blasint(max(ldb, 1)),
                     beta, c, blasint(max(ldc, 1)))

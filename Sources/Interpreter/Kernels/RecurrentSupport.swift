@@ -54,8 +54,8 @@ enum RecurrentMath {
             if !accumulate { c.update(repeating: 0, count: m * n) }
             return
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
-                    1, a, Int32(k), b, Int32(k), accumulate ? 1 : 0, c, Int32(n))
+        Float.gemm(transA: false, transB: true, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: k,
+                   beta: accumulate ? 1 : 0, c: c, ldc: n)
     }
 }
 
