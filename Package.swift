@@ -44,6 +44,7 @@ let package = Package(
             name: "modelconv",
             dependencies: [
                 "ModelConvKit",
+                "Interpreter",
                 "ShapeInference",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

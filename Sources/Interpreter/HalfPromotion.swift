@@ -149,7 +149,8 @@ extension PreparedGraph.Step {
     func castingToFloat() -> PreparedGraph.Step {
         var node = self.node
         node.attributes = node.attributes.map { $0.name == "to" ? Attribute(name: "to", value: .int(Int64(DataType.float.rawValue))) : $0 }
-        var step = PreparedGraph.Step(node: node, kernel: kernel, opset: opset, isFolded: isFolded)
+        var step = PreparedGraph.Step(site: KernelCall.Site(node: node, opset: opset, environment: site.environment),
+                                      kernel: kernel, isFolded: isFolded)
         step.releases = releases
         return step
     }

@@ -37,9 +37,11 @@ public struct Interpreter: Sendable {
         public func output(_ name: String) -> RuntimeValue? { outputs.first { $0.name == name }?.value }
     }
 
-    /// Runs the main graph. Inputs not given fall back to an initializer of the same name.
-    public func run(inputs: [String: RuntimeValue], keepIntermediates: Bool = false) throws(InterpreterError) -> RunResult {
-        try engine.run(inputs: inputs, keepIntermediates: keepIntermediates)
+    /// Runs the main graph. Inputs not given fall back to an initializer of the same name; with
+    /// `profile`, the time of every op is added to it.
+    public func run(inputs: [String: RuntimeValue], keepIntermediates: Bool = false,
+                    profile: OpProfile? = nil) throws(InterpreterError) -> RunResult {
+        try engine.run(inputs: inputs, keepIntermediates: keepIntermediates, state: RunState(profile: profile))
     }
 }
 
@@ -52,6 +54,8 @@ final class Engine: Sendable {
     let quantization: @Sendable (String) -> QuantParams?
     /// Declared element type of every tensor value that has one, by name (all graphs).
     let elementTypes: @Sendable (String) -> DataType?
+    /// What every kernel call shares (declared quantization and types, graphs called by index).
+    private let environment: KernelCall.Environment
     /// The main graph, prepared once: decoded initializers, folded constants, kernel lookups.
     private let prepared: PreparedGraph
     /// The subgraphs kernels run, prepared once.
@@ -72,37 +76,30 @@ final class Engine: Sendable {
         }
         let elementTypes: @Sendable (String) -> DataType? = { [types] in types[$0] }
         self.elementTypes = elementTypes
-        let makeCall = { (node: Node, inputs: [RuntimeValue?], opset: Int) -> KernelCall in
-            var call = KernelCall(node: node, inputs: inputs, opset: opset) { _, _ throws(InterpreterError) in
-                throw .invalidModel(reason: "node '\(node.label)': subgraphs cannot run ahead of time")
-            }
-            call.quantization = quantization
-            call.elementType = elementTypes
-            call.indexedGraphs = model.subgraphs
-            return call
-        }
-        self.prepared = PreparedGraph(model: model, kernels: kernels, makeCall: makeCall)
-        self.subgraphs = PreparedSubgraphs(model: model) { graph in
-            PreparedGraph(model: model, graph: graph, kernels: kernels, makeCall: makeCall)
+        let environment = KernelCall.Environment(quantization: quantization, elementType: elementTypes, indexedGraphs: model.subgraphs)
+        self.environment = environment
+        self.prepared = PreparedGraph(model: model, kernels: kernels, environment: environment)
+        self.subgraphs = PreparedSubgraphs(model: model, main: prepared.fixedConstants) { graph, outer in
+            PreparedGraph(model: model, graph: graph, outer: outer, kernels: kernels, environment: environment)
         }
     }
 
     var promotesFloat16: Bool { prepared.half != nil }
 
     /// Runs the main graph (see `Interpreter.run`).
-    func run(inputs: [String: RuntimeValue], keepIntermediates: Bool) throws(InterpreterError) -> Interpreter.RunResult {
+    func run(inputs: [String: RuntimeValue], keepIntermediates: Bool, state: RunState) throws(InterpreterError) -> Interpreter.RunResult {
         if let failure = prepared.failure { throw failure }
         let names = model.graph.outputs.map(\.name)
         if !keepIntermediates, let half = prepared.half, let promoted = half.promotedInputs(inputs) {
-            let outputs = try execute(half.program, inputs: promoted, outer: nil)
+            let outputs = try execute(half.program, inputs: promoted, outer: nil, state: state)
             return Interpreter.RunResult(outputs: zip(names, outputs).map { ($0, half.restored($1, name: $0)) },
                                          intermediates: [:], order: [])
         }
         if !keepIntermediates, let fastProgram = prepared.program {
-            let outputs = try execute(fastProgram, inputs: inputs, outer: nil)
+            let outputs = try execute(fastProgram, inputs: inputs, outer: nil, state: state)
             return Interpreter.RunResult(outputs: zip(names, outputs).map { ($0, $1) }, intermediates: [:], order: [])
         }
-        let scope = Scope(parent: nil, constants: prepared.constants)
+        let scope = Scope(parent: nil, constants: prepared.constants, state: state)
         let trace = keepIntermediates ? Trace() : nil
         let outputs = try execute(keepIntermediates ? prepared.steps : prepared.fastSteps, of: model.graph,
                                   scope: scope, bindInputs: inputs, trace: trace)
@@ -116,37 +113,40 @@ final class Engine: Sendable {
 
     /// Runs a slot program on `inputs` and returns the graph's outputs; `outer` is the enclosing
     /// graph's scope when the program is a subgraph's.
-    private func execute(_ program: SlotProgram, inputs: [String: RuntimeValue], outer: Scope?) throws(InterpreterError) -> [RuntimeValue] {
+    private func execute(_ program: SlotProgram, inputs: [String: RuntimeValue], outer: Scope?,
+                         state: RunState) throws(InterpreterError) -> [RuntimeValue] {
         var values = program.initial
         if let outer { for (name, slot) in program.free { values[slot] = outer.lookup(name) } }
         for (name, slot) in program.inputs {
             if let v = inputs[name] { values[slot] = v } else if values[slot] == nil { throw .missingGraphInput(name: name) }
         }
-        let state = outer?.state ?? RunState()
         let noSubgraphs: @Sendable (Graph, [RuntimeValue]) throws(InterpreterError) -> [RuntimeValue] = { _, _ throws(InterpreterError) in
             throw .invalidModel(reason: "a kernel asked for a subgraph its node does not hold")
         }
         for instruction in program.instructions {
-            let step = instruction.step
+            let site = instruction.site
             var args: [RuntimeValue?] = []
             args.reserveCapacity(instruction.inputs.count)
             for slot in instruction.inputs {
                 guard slot >= 0 else { args.append(nil); continue }
-                guard let v = values[slot] else { throw .missingInput(node: step.node.label, value: program.names[slot]) }
+                guard let v = values[slot] else { throw .missingInput(node: site.node.label, value: program.names[slot]) }
                 args.append(v)
             }
-            var outputs: [RuntimeValue]
-            if let kernel = step.kernel, instruction.hasSubgraphs {
+            var scope: Scope? = nil
+            if instruction.hasSubgraphs {
                 // The node's subgraphs see this graph's values by name: hand them over in a scope.
-                let scope = Scope(parent: outer, state: state)
-                for (name, slot) in instruction.captures { if let v = values[slot] { scope.values[name] = v } }
-                outputs = try invoke(kernel, node: step.node, inputs: args, opset: step.opset, scope: scope)
-            } else if let kernel = step.kernel {
-                outputs = try invoke(kernel, node: step.node, inputs: args, opset: step.opset, state: state, runSubgraph: noSubgraphs)
-            } else {
-                outputs = try callFunction(step.node, inputs: args, state: state)
+                let s = Scope(parent: outer, state: state)
+                for (name, slot) in instruction.captures { if let v = values[slot] { s.values[name] = v } }
+                scope = s
             }
-            if step.roundsToHalf, !outputs.isEmpty { HalfPromotion.round(&outputs[0]) }
+            func perform() throws(InterpreterError) -> [RuntimeValue] {
+                guard let kernel = instruction.kernel else { return try callFunction(site.node, inputs: args, state: state) }
+                if let scope { return try invoke(kernel, site: site, inputs: args, scope: scope) }
+                return try invoke(kernel, site: site, inputs: args, state: state, runSubgraph: noSubgraphs)
+            }
+            var outputs: [RuntimeValue]
+            if let profile = state.profile { outputs = try profile.time(site.node.opType, perform) } else { outputs = try perform() }
+            if instruction.roundsToHalf, !outputs.isEmpty { HalfPromotion.round(&outputs[0]) }
             for (slot, value) in zip(instruction.outputs, outputs) where slot >= 0 { values[slot] = value }
             for slot in instruction.releases { values[slot] = nil }
         }
@@ -171,12 +171,12 @@ final class Engine: Sendable {
                 continue
             }
             let inputs = try inputValues(of: node, in: scope)
-            var outputs: [RuntimeValue]
-            if let kernel = step.kernel {
-                outputs = try invoke(kernel, node: node, inputs: inputs, opset: step.opset, scope: scope)
-            } else {
-                outputs = try callFunction(node, inputs: inputs, state: scope.state)
+            func perform() throws(InterpreterError) -> [RuntimeValue] {
+                guard let kernel = step.kernel else { return try callFunction(node, inputs: inputs, state: scope.state) }
+                return try invoke(kernel, site: step.site, inputs: inputs, scope: scope)
             }
+            var outputs: [RuntimeValue]
+            if let profile = scope.state.profile { outputs = try profile.time(node.opType, perform) } else { outputs = try perform() }
             if step.roundsToHalf, !outputs.isEmpty { HalfPromotion.round(&outputs[0]) }
             for (name, value) in zip(node.outputs, outputs) where !name.isEmpty {
                 scope.values[name] = value
@@ -243,28 +243,24 @@ final class Engine: Sendable {
         let domain = node.normalizedDomain
         if let kernel = kernels.kernel(domain: domain, op: node.opType) {
             let opset = Int(model.opsetVersion(for: domain) ?? (domain.isEmpty ? 21 : 1))
-            return try invoke(kernel, node: node, inputs: inputs, opset: opset, scope: scope)
+            return try invoke(kernel, site: KernelCall.Site(node: node, opset: opset, environment: environment), inputs: inputs, scope: scope)
         }
         return try callFunction(node, inputs: inputs, state: scope.state)
     }
 
-    /// Runs `kernel` on `node` and checks it produced enough outputs.
-    private func invoke(_ kernel: Kernel, node: Node, inputs: [RuntimeValue?], opset: Int, scope: Scope) throws(InterpreterError) -> [RuntimeValue] {
-        try invoke(kernel, node: node, inputs: inputs, opset: opset, state: scope.state) { graph, subInputs throws(InterpreterError) in
+    /// Runs `kernel` on the node of `site` and checks it produced enough outputs.
+    private func invoke(_ kernel: Kernel, site: KernelCall.Site, inputs: [RuntimeValue?], scope: Scope) throws(InterpreterError) -> [RuntimeValue] {
+        try invoke(kernel, site: site, inputs: inputs, state: scope.state) { graph, subInputs throws(InterpreterError) in
             try self.runSubgraph(graph, inputs: subInputs, outer: scope)
         }
     }
 
-    /// Runs `kernel` on `node` with the given run state and subgraph runner.
-    private func invoke(_ kernel: Kernel, node: Node, inputs: [RuntimeValue?], opset: Int, state: RunState,
+    /// Runs `kernel` on the node of `site` with the given run state and subgraph runner.
+    private func invoke(_ kernel: Kernel, site: KernelCall.Site, inputs: [RuntimeValue?], state: RunState,
                         runSubgraph: @escaping @Sendable (Graph, [RuntimeValue]) throws(InterpreterError) -> [RuntimeValue]) throws(InterpreterError) -> [RuntimeValue] {
-        var call = KernelCall(node: node, inputs: inputs, opset: opset, runSubgraph: runSubgraph)
-        call.quantization = quantization
-        call.elementType = elementTypes
-        call.state = state
-        call.indexedGraphs = model.subgraphs
-        let outputs = try kernel(call)
-        guard outputs.count >= node.outputs.filter({ !$0.isEmpty }).count || outputs.count >= node.outputs.count else {
+        let outputs = try kernel(KernelCall(site: site, inputs: inputs, runSubgraph: runSubgraph, state: state))
+        guard outputs.count >= site.node.outputs.count || outputs.count >= site.node.outputs.filter({ !$0.isEmpty }).count else {
+            let node = site.node
             throw .invalidModel(reason: "kernel for \(node.opType) returned \(outputs.count) outputs, node '\(node.label)' expects \(node.outputs.count)")
         }
         return outputs
@@ -285,7 +281,7 @@ final class Engine: Sendable {
         for (info, value) in zip(graph.inputs, inputs) { given[info.name] = value }
         if let plan = subgraphs.plan(for: graph) {
             if let failure = plan.failure { throw failure }
-            if let program = plan.program { return try execute(program, inputs: given, outer: outer) }
+            if let program = plan.program { return try execute(program, inputs: given, outer: outer, state: outer.state) }
             let scope = Scope(parent: outer, constants: plan.constants)
             return try execute(plan.steps, of: graph, scope: scope, bindInputs: given, trace: nil)
         }
@@ -348,6 +344,10 @@ public final class RunState: @unchecked Sendable {
     public var resourceIds: [String: Int32] = [:]
     /// Keys of things done once per run (e.g. TFLite CALL_ONCE subgraphs).
     public var done: Set<String> = []
+    /// Where op times go, when the run is profiled.
+    let profile: OpProfile?
 
-    public init() {}
+    public init() { profile = nil }
+
+    init(profile: OpProfile?) { self.profile = profile }
 }

@@ -2,21 +2,47 @@ import ModelIR
 
 /// One kernel invocation: the node, its evaluated inputs and helpers to read attributes.
 public struct KernelCall: Sendable {
-    public let node: Node
+    /// What every call of one node shares, made once when its graph is prepared: a call copies one
+    /// reference instead of the node's names, attributes and the model's lookups.
+    public final class Site: Sendable {
+        public let node: Node
+        /// The opset version of the node's domain.
+        public let opset: Int
+        let environment: Environment
+
+        init(node: Node, opset: Int, environment: Environment) {
+            (self.node, self.opset, self.environment) = (node, opset, environment)
+        }
+    }
+
+    /// What every call in one model shares: declared quantization and types, graphs called by index.
+    public final class Environment: Sendable {
+        let quantization: @Sendable (String) -> QuantParams?
+        let elementType: @Sendable (String) -> DataType?
+        let indexedGraphs: [Graph]
+
+        init(quantization: @escaping @Sendable (String) -> QuantParams? = { _ in nil },
+             elementType: @escaping @Sendable (String) -> DataType? = { _ in nil }, indexedGraphs: [Graph] = []) {
+            (self.quantization, self.elementType, self.indexedGraphs) = (quantization, elementType, indexedGraphs)
+        }
+    }
+
+    let site: Site
+    public var node: Node { _read { yield site.node } }
     /// Evaluated inputs in order; nil for an omitted optional input.
     public let inputs: [RuntimeValue?]
     /// The opset version of the node's domain.
-    public let opset: Int
+    public var opset: Int { site.opset }
     /// Runs a subgraph with the current scope visible (for If, Loop, Scan).
     public let runSubgraph: @Sendable (Graph, [RuntimeValue]) throws(InterpreterError) -> [RuntimeValue]
     /// The declared quantization of a value (TFLite-dialect graphs carry it on their values).
-    public var quantization: @Sendable (String) -> QuantParams? = { _ in nil }
+    public var quantization: @Sendable (String) -> QuantParams? { site.environment.quantization }
     /// The model's graphs called by index (TFLite subgraphs), for kernels like WHILE and IF.
-    public var indexedGraphs: [Graph] = []
+    public var indexedGraphs: [Graph] { site.environment.indexedGraphs }
     /// The declared element type of a value, when its type is known.
-    public var elementType: @Sendable (String) -> DataType? = { _ in nil }
+    public var elementType: @Sendable (String) -> DataType? { site.environment.elementType }
     /// State shared by the kernels of the current run (TFLite resource variables, CALL_ONCE).
-    public var state = RunState()
+    public let state: RunState
 
     public var label: String { node.label }
 

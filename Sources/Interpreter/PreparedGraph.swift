@@ -10,11 +10,13 @@ import ModelIR
 final class PreparedGraph: Sendable {
     /// One node of the main graph with what running it needs.
     struct Step: Sendable {
-        let node: Node
+        /// The node and what its kernel calls share.
+        let site: KernelCall.Site
+        var node: Node { _read { yield site.node } }
         /// The node's kernel; nil when a model-local function (or nothing) implements it.
         let kernel: Kernel?
         /// The opset version of the node's domain.
-        let opset: Int
+        var opset: Int { site.opset }
         /// Whether the node's outputs were computed ahead of time (they are in `constants`).
         let isFolded: Bool
         /// Values no later node reads (and that are not graph outputs): a run that keeps no
@@ -26,6 +28,13 @@ final class PreparedGraph: Sendable {
 
     /// Decoded initializers and folded node outputs, by name (graph inputs given to a run shadow them).
     let constants: [String: RuntimeValue]
+    /// `constants` that no run can replace (not defaults of graph inputs): what subgraphs may fold with.
+    var fixedConstants: [String: RuntimeValue] {
+        let inputs = Set(graph.inputs.map(\.name))
+        return constants.filter { !inputs.contains($0.key) }
+    }
+    /// The graph prepared.
+    let graph: Graph
     /// The nodes in graph order.
     let steps: [Step]
     /// The steps of a run that keeps no intermediates: `steps` with DequantizeLinear → Conv →
@@ -44,10 +53,14 @@ final class PreparedGraph: Sendable {
         "RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike", "Multinomial", "Bernoulli", "Dropout",
     ]
 
-    /// Prepares `graph` of `model` (its main graph unless given); `makeCall` builds the kernel call
-    /// for a node and its inputs. Only the main graph gets the fast paths and drops dead values.
-    init(model: Model, graph subgraph: Graph? = nil, kernels: KernelTable,
-         makeCall: (Node, [RuntimeValue?], Int) -> KernelCall) {
+    /// Prepares `graph` of `model` (its main graph unless given); `environment` is what its kernel
+    /// calls share. Only the main graph gets the fast paths and drops dead values.
+    ///
+    /// `outer` holds the fixed values of the enclosing graphs a subgraph sees (`PreparedSubgraphs`):
+    /// nodes that read only those and constants of their own are folded too (an LSTM body slicing
+    /// the main graph's weights, say); those it reads become constants of this graph.
+    init(model: Model, graph subgraph: Graph? = nil, outer: [String: RuntimeValue] = [:], kernels: KernelTable,
+         environment: KernelCall.Environment) {
         let graph = subgraph ?? model.graph
         let isMain = subgraph == nil
         var constants: [String: RuntimeValue] = [:]
@@ -59,6 +72,12 @@ final class PreparedGraph: Sendable {
         // Initializers that are also graph inputs are defaults a run may replace: not constant.
         var known = Set(constants.keys)
         for input in graph.inputs { known.remove(input.name) }
+        // The enclosing graphs' fixed values this graph reads, unless it defines the name itself.
+        let defined = Set(graph.inputs.map(\.name) + graph.nodes.flatMap(\.outputs)).union(constants.keys)
+        for name in Set(graph.nodes.flatMap { $0.inputs + PreparedGraph.subgraphReads($0) } + graph.outputs.map(\.name))
+        where !defined.contains(name) {
+            if let value = outer[name] { constants[name] = value; known.insert(name) }
+        }
 
         var steps: [Step] = []
         steps.reserveCapacity(graph.nodes.count)
@@ -66,11 +85,15 @@ final class PreparedGraph: Sendable {
             let domain = node.normalizedDomain
             let opset = Int(model.opsetVersion(for: domain) ?? (domain.isEmpty ? 21 : 1))
             let kernel = kernels.kernel(domain: domain, op: node.opType)
+            let site = KernelCall.Site(node: node, opset: opset, environment: environment)
             var isFolded = false
             if failure == nil, let kernel, PreparedGraph.isFoldable(node),
                node.inputs.allSatisfy({ $0.isEmpty || known.contains($0) }) {
                 let inputs = node.inputs.map { $0.isEmpty ? nil : constants[$0] }
-                if let outputs = try? kernel(makeCall(node, inputs, opset)),
+                let call = KernelCall(site: site, inputs: inputs, runSubgraph: { _, _ throws(InterpreterError) in
+                    throw .invalidModel(reason: "node '\(node.label)': subgraphs cannot run ahead of time")
+                }, state: RunState())
+                if let outputs = try? kernel(call),
                    outputs.count >= node.outputs.filter({ !$0.isEmpty }).count || outputs.count >= node.outputs.count {
                     isFolded = true
                     for (name, value) in zip(node.outputs, outputs) where !name.isEmpty {
@@ -79,16 +102,18 @@ final class PreparedGraph: Sendable {
                     }
                 }
             }
-            steps.append(Step(node: node, kernel: kernel, opset: opset, isFolded: isFolded))
+            steps.append(Step(site: site, kernel: kernel, isFolded: isFolded))
         }
         if isMain && model.subgraphs.isEmpty {
             // (Graphs called by index may read values by name; with them, nothing is dropped.)
             for (name, i) in PreparedGraph.lastUses(graph) { steps[i].releases.append(name) }
         }
         self.constants = constants
+        self.graph = graph
         self.steps = steps
         self.failure = failure
-        let fastSteps = isMain ? PreparedGraph.fusedSteps(steps, model: model, kernels: kernels, constants: constants) ?? steps : steps
+        let fastSteps = isMain ? PreparedGraph.fusedSteps(steps, model: model, kernels: kernels, constants: constants,
+                                                          environment: environment) ?? steps : steps
         self.fastSteps = fastSteps
         self.half = isMain && failure == nil && SlotProgram.applies(to: model)
             ? HalfPromotion(steps: fastSteps, graph: graph, constants: constants) : nil
@@ -96,7 +121,8 @@ final class PreparedGraph: Sendable {
     }
 
     /// `steps` with the QDQ groups fused, and their value releases recomputed; nil when nothing fuses.
-    static func fusedSteps(_ steps: [Step], model: Model, kernels: KernelTable, constants: [String: RuntimeValue]) -> [Step]? {
+    static func fusedSteps(_ steps: [Step], model: Model, kernels: KernelTable, constants: [String: RuntimeValue],
+                           environment: KernelCall.Environment) -> [Step]? {
         guard model.subgraphs.isEmpty, let entries = QDQConvFusion.fused(model.graph, constants: constants) else { return nil }
         let opset = Int(model.opsetVersion(for: "") ?? 21)
         var fast: [Step] = []
@@ -108,7 +134,7 @@ final class PreparedGraph: Sendable {
                 fast.append(step)
             case .fused(let node):
                 guard let kernel = kernels.kernel(domain: "", op: node.opType) else { return nil }
-                fast.append(Step(node: node, kernel: kernel, opset: opset, isFolded: false))
+                fast.append(Step(site: KernelCall.Site(node: node, opset: opset, environment: environment), kernel: kernel, isFolded: false))
             }
         }
         var graph = model.graph

@@ -8,15 +8,25 @@ struct PreparedSubgraphs: Sendable {
     /// a node attribute hands out).
     private let plans: [String: [(graph: Graph, plan: PreparedGraph)]]
 
-    /// Prepares every subgraph of `model`; `prepare` makes the plan of one graph.
-    init(model: Model, prepare: (Graph) -> PreparedGraph) {
+    /// Prepares every subgraph of `model`; `prepare` makes the plan of one graph given the fixed
+    /// values of the graphs that enclose it (`main`: the main graph's).
+    init(model: Model, main: [String: RuntimeValue], prepare: (Graph, [String: RuntimeValue]) -> PreparedGraph) {
         var plans: [String: [(graph: Graph, plan: PreparedGraph)]] = [:]
-        let indexed = model.subgraphs.flatMap { [$0] + $0.nestedGraphs }
-        for graph in model.graph.nestedGraphs + indexed {
-            let key = PreparedSubgraphs.key(graph)
-            guard !(plans[key]?.contains { $0.graph == graph } ?? false) else { continue }
-            plans[key, default: []].append((graph, prepare(graph)))
+        /// Prepares the subgraphs of `graph`'s nodes, which see `visible`, and theirs in turn.
+        func visit(_ graph: Graph, visible: [String: RuntimeValue]) {
+            for node in graph.nodes {
+                for subgraph in node.attributes.flatMap(\.subgraphs) { add(subgraph, visible: visible) }
+            }
         }
+        func add(_ graph: Graph, visible: [String: RuntimeValue]) {
+            let key = PreparedSubgraphs.key(graph)
+            guard !(plans[key]?.contains { $0.graph == graph } ?? false) else { return }
+            let plan = prepare(graph, visible)
+            plans[key, default: []].append((graph, plan))
+            visit(graph, visible: visible.merging(plan.fixedConstants) { $1 })
+        }
+        visit(model.graph, visible: main)
+        for graph in model.subgraphs { add(graph, visible: [:]) }
         self.plans = plans
     }
 

@@ -9,7 +9,12 @@ import ModelIR
 struct SlotProgram: Sendable {
     /// One step with its value slots (a class: a run walks them without copying their arrays).
     final class Instruction: Sendable {
-        let step: PreparedGraph.Step
+        /// The node and what its kernel calls share.
+        let site: KernelCall.Site
+        /// The node's kernel; nil when a model-local function implements it.
+        let kernel: Kernel?
+        /// Whether output 0 is rounded to float16 after the kernel (`HalfPromotion`).
+        let roundsToHalf: Bool
         /// A slot per input; -1 for an omitted optional input.
         let inputs: [Int]
         /// A slot per output; -1 for an omitted output.
@@ -23,7 +28,8 @@ struct SlotProgram: Sendable {
 
         init(step: PreparedGraph.Step, inputs: [Int], outputs: [Int], releases: [Int], hasSubgraphs: Bool,
              captures: [(name: String, slot: Int)]) {
-            (self.step, self.inputs, self.outputs, self.releases) = (step, inputs, outputs, releases)
+            (self.site, self.kernel, self.roundsToHalf) = (step.site, step.kernel, step.roundsToHalf)
+            (self.inputs, self.outputs, self.releases) = (inputs, outputs, releases)
             (self.hasSubgraphs, self.captures) = (hasSubgraphs, captures)
         }
     }

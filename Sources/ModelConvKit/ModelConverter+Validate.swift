@@ -12,6 +12,8 @@ public struct RunOutcome: Sendable {
     public var intermediates: [(name: String, value: NDArray)]
     /// Wall time of each run (model loading excluded).
     public var seconds: [Double]
+    /// Time per op type over all runs, when profiled.
+    public var profile: [OpProfile.Entry]
 }
 
 /// Where a run's inputs come from.
@@ -36,8 +38,8 @@ extension ModelConverter {
     // MARK: Run
 
     /// Runs a model in the reference interpreter; returns its inputs (as fed) and outputs.
-    public func run(path: String, inputs options: InputOptions, keepIntermediates: Bool = false, repeat runs: Int = 1)
-        throws(ModelConvError) -> RunOutcome {
+    public func run(path: String, inputs options: InputOptions, keepIntermediates: Bool = false, repeat runs: Int = 1,
+                    profile: Bool = false) throws(ModelConvError) -> RunOutcome {
         let model = try executable(try read(path: path).0)
         let (inputs, _) = try resolveInputs(for: model, options: options)
         var result: Interpreter.RunResult? = nil
@@ -45,9 +47,12 @@ extension ModelConverter {
         // Prepared once (like an inference session): the timed runs exclude constant folding.
         let validator = Validator()
         let interpreter = validator.interpreter(for: model)
+        let opProfile = profile ? OpProfile() : nil
         for _ in 0..<max(runs, 1) {
             let start = DispatchTime.now().uptimeNanoseconds
-            do { result = try validator.run(interpreter, name: path, inputs: inputs, keepIntermediates: keepIntermediates) } catch {
+            do {
+                result = try validator.run(interpreter, name: path, inputs: inputs, keepIntermediates: keepIntermediates, profile: opProfile)
+            } catch {
                 throw Self.classify(error)
             }
             seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
@@ -59,7 +64,8 @@ extension ModelConverter {
             guard let t = value.tensor else { throw .unsupported("\(path): output '\(name)' is not a tensor; only tensor outputs can be reported") }
             outputs.append((name, t))
         }
-        return RunOutcome(inputs: inputs, outputs: outputs, intermediates: intermediates, seconds: seconds)
+        return RunOutcome(inputs: inputs, outputs: outputs, intermediates: intermediates, seconds: seconds,
+                          profile: opProfile?.entries ?? [])
     }
 
     // MARK: Validate

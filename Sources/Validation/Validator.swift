@@ -24,9 +24,10 @@ public struct Validator: Sendable {
     public func interpreter(for model: Model) -> Interpreter { Interpreter(model: model, kernels: kernels) }
 
     /// Runs a prepared interpreter (see `interpreter(for:)`); `name` labels errors.
-    public func run(_ interpreter: Interpreter, name: String, inputs: [String: NDArray], keepIntermediates: Bool = false) throws(ValidationError) -> Interpreter.RunResult {
+    public func run(_ interpreter: Interpreter, name: String, inputs: [String: NDArray], keepIntermediates: Bool = false,
+                    profile: OpProfile? = nil) throws(ValidationError) -> Interpreter.RunResult {
         do {
-            return try interpreter.run(inputs: inputs.mapValues { .tensor($0) }, keepIntermediates: keepIntermediates)
+            return try interpreter.run(inputs: inputs.mapValues { .tensor($0) }, keepIntermediates: keepIntermediates, profile: profile)
         } catch {
             throw .run(model: name, reason: error.description)
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Interpreter
 import ModelConvKit
 import Validation
 
@@ -28,6 +29,9 @@ struct Run: ParsableCommand {
     @Option(help: "Run this many times and report the time per run (model loading excluded).")
     var `repeat` = 1
 
+    @Flag(help: "Report the time spent in each op type (self time, summed over all runs; with --repeat, per run).")
+    var profile = false
+
     @Flag(help: "Print a JSON summary.")
     var json = false
 
@@ -35,7 +39,7 @@ struct Run: ParsableCommand {
         let options = try inputs.options()
         try runReportingErrors { () throws(ModelConvError) in
             let result = try ModelConverter().run(path: model, inputs: options, keepIntermediates: intermediates && output != nil,
-                                                  repeat: `repeat`)
+                                                  repeat: `repeat`, profile: profile)
             if let output {
                 let arrays = result.inputs.sorted { $0.key < $1.key }.map { ("input:\($0.key)", $0.value) }
                     + result.outputs.map { ("output:\($0.name)", $0.value) }
@@ -46,16 +50,32 @@ struct Run: ParsableCommand {
             let mean = result.seconds.reduce(0, +) / Double(max(result.seconds.count, 1))
             if json {
                 let items = result.outputs.map { "{\"name\": \"\($0.name)\", \"dtype\": \"\($0.value.dataType.name)\", \"shape\": \($0.value.shape)}" }
-                FileHandleWriter.writeStdout("{\"outputs\": [\(items.joined(separator: ", "))], \"runs\": \(result.seconds.count), \"best_seconds\": \(best), \"mean_seconds\": \(mean)}\n")
+                let ops = result.profile.map { "{\"op\": \"\($0.op)\", \"calls\": \($0.calls), \"seconds\": \($0.seconds)}" }
+                let profiled = profile ? ", \"profile\": [\(ops.joined(separator: ", "))]" : ""
+                FileHandleWriter.writeStdout("{\"outputs\": [\(items.joined(separator: ", "))], \"runs\": \(result.seconds.count), \"best_seconds\": \(best), \"mean_seconds\": \(mean)\(profiled)}\n")
             } else {
                 if `repeat` > 1 {
                     FileHandleWriter.writeStdout(String(format: "%d runs: best %.4f s, mean %.4f s\n", result.seconds.count, best, mean))
                 }
+                if profile { printProfile(result.profile, runs: result.seconds.count) }
                 for (name, value) in result.outputs {
                     let head = value.doubles.prefix(8).map { String(format: "%g", $0) }.joined(separator: ", ")
                     FileHandleWriter.writeStdout("\(name): \(value.dataType.name)\(value.shape) [\(head)\(value.count > 8 ? ", …" : "")]\n")
                 }
             }
+        }
+    }
+
+    /// Prints the op-time table: per op type, calls and time per run, the most expensive first.
+    private func printProfile(_ entries: [OpProfile.Entry], runs: Int) {
+        let total = entries.reduce(0) { $0 + $1.seconds }
+        let n = Double(max(runs, 1))
+        let width = max(entries.map(\.op.count).max() ?? 2, 2)
+        FileHandleWriter.writeStdout("\("op".padding(toLength: width, withPad: " ", startingAt: 0))  calls/run  µs/run   share\n")
+        for e in entries {
+            let share = total > 0 ? 100 * e.seconds / total : 0
+            FileHandleWriter.writeStdout(String(format: "%@  %9.1f  %8.1f  %5.1f%%\n", e.op.padding(toLength: width, withPad: " ", startingAt: 0),
+                                                Double(e.calls) / n, e.seconds * 1e6 / n, share))
         }
     }
 }

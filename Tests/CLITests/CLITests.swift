@@ -49,6 +49,20 @@ struct CLITests {
         #expect(r.stdout.hasPrefix("digraph"))
     }
 
+    // MARK: Run
+
+    @Test("run --profile --json lists each op type with its calls per run")
+    func runProfileJSON() throws {
+        let r = try CLIRunner.run(["run", Fixtures.sample("logreg_iris.onnx"), "--repeat", "3", "--profile", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let ops = (object?["profile"] as? [[String: Any]]) ?? []
+        #expect(!ops.isEmpty)
+        #expect(ops.allSatisfy { ($0["calls"] as? Int ?? 0) % 3 == 0 && ($0["seconds"] as? Double ?? -1) >= 0 })
+        let text = try CLIRunner.run(["run", Fixtures.sample("logreg_iris.onnx"), "--profile"])
+        #expect(text.stdout.contains("µs/run"))
+    }
+
     // MARK: Convert
 
     @Test("convert writes a model that inspects like the source, and leaves no temporary files")
