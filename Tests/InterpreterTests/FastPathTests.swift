@@ -186,6 +186,52 @@ struct FastPathTests {
         }
     }
 
+    @Test func eightBitMaxPoolingMatchesTheDefinitionInItsOwnType() throws {
+        var r = Numbers(state: 0xb17e)
+        for trial in 0..<80 {
+            let h = r.int(1...9), wd = r.int(1...11)
+            let k = (r.int(1...3), r.int(1...3)), s = (r.int(1...3), r.int(1...3))
+            let d = trial % 4 == 0 ? (2, r.int(1...2)) : (1, 1)
+            let p = (min(r.int(0...2), k.0 - 1), min(r.int(0...2), k.1 - 1))
+            let span = (h + 2 * p.0 - (k.0 - 1) * d.0 - 1, wd + 2 * p.1 - (k.1 - 1) * d.1 - 1)
+            guard span.0 >= 0, span.1 >= 0 else { continue }
+            let out = (span.0 / s.0 + 1, span.1 / s.1 + 1)
+            let x = (0..<(2 * h * wd)).map { _ in r.int(0...255) }
+            let attributes = [
+                Attribute(name: "kernel_shape", value: .ints([Int64(k.0), Int64(k.1)])),
+                Attribute(name: "strides", value: .ints([Int64(s.0), Int64(s.1)])),
+                Attribute(name: "pads", value: .ints([p.0, p.1, p.0, p.1].map { Int64($0) })),
+                Attribute(name: "dilations", value: .ints([Int64(d.0), Int64(d.1)])),
+            ]
+            for signed in [false, true] {
+                let values = x.map { signed ? $0 - 128 : $0 }
+                let input = signed ? NDArray(dataType: .int8, shape: [1, 2, h, wd], storage: .int8(values.map { Int8($0) }))
+                                   : NDArray(dataType: .uint8, shape: [1, 2, h, wd], storage: .uint8(values.map { UInt8($0) }))
+                let y = try run("MaxPool", inputs: [input], attributes: attributes)
+                var expected: [Int] = []
+                for c in 0..<2 {
+                    for oh in 0..<out.0 {
+                        for ow in 0..<out.1 {
+                            var best: Int? = nil
+                            for kh in 0..<k.0 {
+                                let ih = oh * s.0 - p.0 + kh * d.0
+                                guard ih >= 0 && ih < h else { continue }
+                                for kw in 0..<k.1 {
+                                    let iw = ow * s.1 - p.1 + kw * d.1
+                                    guard iw >= 0 && iw < wd else { continue }
+                                    best = max(best ?? Int.min, values[(c * h + ih) * wd + iw])
+                                }
+                            }
+                            expected.append(best ?? 0)
+                        }
+                    }
+                }
+                #expect(y.dataType == input.dataType)
+                #expect(y.doubles.map { Int($0) } == expected, "trial \(trial) signed \(signed): h \(h) w \(wd) k \(k) s \(s) d \(d) pads \(p)")
+            }
+        }
+    }
+
     // MARK: Quantization
 
     @Test func quantizeLinearMatchesTheDefinition() throws {

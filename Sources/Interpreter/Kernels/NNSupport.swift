@@ -7,7 +7,7 @@ import ModelIR
 /// A floating-point type kernels compute in (Float for float/float16/bfloat16, Double for double),
 /// with the BLAS routine it needs (elementary functions come from `Real`; SIMD vectors of it for
 /// kernels that keep partial sums in registers).
-protocol NNFloat: Real, SIMDScalar {
+protocol NNFloat: Real, SIMDScalar, PhaseElement {
     /// Row-major GEMM: `C = alpha * op(A) * op(B) + beta * C`.
     static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Self,
                      a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,

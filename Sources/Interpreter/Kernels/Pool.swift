@@ -43,6 +43,9 @@ enum PoolKernels {
         let columnMajor = call.int("storage_order", default: 0) != 0
         var values: NDArray
         var indices: [Int64]?
+        if case .max = mode, !wantIndices, g.input[0] == 1, let bytes = maxPoolBytes(x, planes: planes, g) {
+            return [.tensor(NDArray(dataType: x.dataType, shape: shape, storage: bytes))]
+        }
         if case .double(let a) = x.storage {
             let r = compute(a, planes: planes, g, mode, indices: wantIndices, columnMajor: columnMajor)
             values = Double.array(.double, shape: shape, r.0)
@@ -59,6 +62,24 @@ enum PoolKernels {
         }
         guard let indices else { return [.tensor(values)] }
         return [.tensor(values), .tensor(NDArray(shape: shape, int64s: indices))]
+    }
+
+    /// 1-D/2-D max pooling of uint8/int8 planes in their own type (the maxima are input elements, or
+    /// 0 for windows in the padding); nil for other types.
+    static func maxPoolBytes(_ x: NDArray, planes: Int, _ g: WindowGeometry) -> NDArray.Storage? {
+        func pooled<T: PhaseElement & Numeric>(_ a: [T]) -> [T] {
+            var y = [T](repeating: 0, count: planes * g.outputSize)
+            guard !a.isEmpty else { return y }
+            a.withUnsafeBufferPointer { xp in
+                y.withUnsafeMutableBufferPointer { yp in rowMaxPool(xp.baseAddress!, yp.baseAddress!, planes: planes, g) }
+            }
+            return y
+        }
+        switch x.storage {
+        case .uint8(let a): return .uint8(pooled(a))
+        case .int8(let a): return .int8(pooled(a))
+        default: return nil
+        }
     }
 
     /// Per output coordinate along one dimension: the kernel taps inside the input, and how many

@@ -8,7 +8,7 @@
 /// `planes[qr, qc][i, j] = x[(i·sh + qr) − ph, (j·sw + qc) − pw]`, or `padding` outside the input.
 /// A kernel can therefore run one long loop per tap instead of short strided loops per row.
 /// A class: kernels hand it to closures once per plane, and a reference is all that copies.
-final class WindowPhases<T: NNFloat> {
+final class WindowPhases<T: PhaseElement> {
     let g: WindowGeometry
     /// Output rows, and the row length of the phase planes and of the padded output grid.
     let rows: Int, width: Int
@@ -25,7 +25,8 @@ final class WindowPhases<T: NNFloat> {
         rows = OH
         width = OW + (KW - 1) * dw / sw
         planeRows = OH + (KH - 1) * dh / sh + 1
-        planes = uninitializedArray(T.self, count: sh * sw * planeRows * width)
+        let count = sh * sw * planeRows * width
+        planes = [T](unsafeUninitializedCapacity: count) { _, n in n = count }
     }
 
     /// Number of elements of the padded output grid.
@@ -37,7 +38,7 @@ final class WindowPhases<T: NNFloat> {
         let (H, W) = (g.input[1], g.input[2])
         let (sh, sw, ph, pw) = (g.strides[1], g.strides[2], g.padsBegin[1], g.padsBegin[2])
         let (width, planeRows) = (width, planeRows)
-        let padNeeded = !(padded.map { $0 == padding && $0.sign == padding.sign } ?? false)
+        let padNeeded = !(padded.map { $0.isIdentical(to: padding) } ?? false)
         padded = padding
         planes.withUnsafeMutableBufferPointer { buffer in
             guard let base = buffer.baseAddress else { return }
@@ -55,7 +56,11 @@ final class WindowPhases<T: NNFloat> {
                         if sw == 1 {
                             dst.update(from: src, count: valid.count)
                         } else {
-                            for j in 0..<valid.count { dst[j] = src[j * sw] }
+                            var from = src
+                            for j in 0..<valid.count {
+                                dst[j] = from.pointee
+                                from += sw
+                            }
                         }
                     }
                 }
@@ -102,4 +107,33 @@ final class WindowPhases<T: NNFloat> {
         let ow = g.output[2]
         for oh in 0..<rows { (y + oh * ow).update(from: grid + oh * width, count: ow) }
     }
+}
+
+/// An element type stride phases hold: the floats kernels compute in, and the 8-bit integers
+/// max pooling compares directly.
+protocol PhaseElement: Comparable {
+    /// The smallest value: what padding reads as for max pooling (it never wins `v > best`).
+    static var lowest: Self { get }
+    /// Whether the two values have the same representation (+0 and −0 differ).
+    func isIdentical(to other: Self) -> Bool
+}
+
+extension Float: PhaseElement {
+    static var lowest: Float { -.infinity }
+    func isIdentical(to other: Float) -> Bool { bitPattern == other.bitPattern }
+}
+
+extension Double: PhaseElement {
+    static var lowest: Double { -.infinity }
+    func isIdentical(to other: Double) -> Bool { bitPattern == other.bitPattern }
+}
+
+extension UInt8: PhaseElement {
+    static var lowest: UInt8 { .min }
+    func isIdentical(to other: UInt8) -> Bool { self == other }
+}
+
+extension Int8: PhaseElement {
+    static var lowest: Int8 { .min }
+    func isIdentical(to other: Int8) -> Bool { self == other }
 }
