@@ -215,3 +215,57 @@ void mc_requantize(const int32_t *sums, size_t count, double offset, double scal
 #endif
     requantize_portable(sums, count, offset, scale, zero_point, is_signed, out);
 }
+
+// MARK: Quantization of floats
+
+// The Swift definition's steps: divide, clamp with compare-and-select (a NaN quotient picks the
+// lower bound, then becomes 0), round half to even (the 1.5 * 2^23 trick, exact below 2^22).
+#define MC_QUANTIZE_BODY(T)                                                                   \
+    const float magic = 12582912.0f, vlo = (float)(lo - zero_point), vhi = (float)(hi - zero_point); \
+    T *dst = (T *)out;                                                                         \
+    for (size_t i = 0; i < count; i++) {                                                       \
+        float q = x[i] / scale;                                                                \
+        float above = q > vlo ? q : vlo;                                                       \
+        float v = above < vhi ? above : vhi;                                                   \
+        int32_t r = (int32_t)((v + magic) - magic) + zero_point;                               \
+        dst[i] = (T)(q != q ? 0 : r);                                                          \
+    }
+
+static void quantize_portable(const float *x, size_t count, float scale, int32_t zero_point, int32_t lo, int32_t hi,
+                              int is_signed, void *out) {
+    if (is_signed) { MC_QUANTIZE_BODY(int8_t) } else { MC_QUANTIZE_BODY(uint8_t) }
+}
+
+#if MC_HAVE_X86
+// Sixteen elements per step: the same division, clamp order (max then min, NaN-preserving as the
+// selects above), and round-half-to-even conversion (the default rounding mode).
+__attribute__((target("avx512f,avx512vl")))
+static void quantize_avx512(const float *x, size_t count, float scale, int32_t zero_point, int32_t lo, int32_t hi,
+                            int is_signed, void *out) {
+    const __m512 vs = _mm512_set1_ps(scale);
+    const __m512 vlo = _mm512_set1_ps((float)(lo - zero_point)), vhi = _mm512_set1_ps((float)(hi - zero_point));
+    const __m512i vz = _mm512_set1_epi32(zero_point), zero = _mm512_setzero_si512();
+    uint8_t *dst = (uint8_t *)out;
+    size_t i = 0;
+    for (; i + 16 <= count; i += 16) {
+        __m512 q = _mm512_div_ps(_mm512_loadu_ps(x + i), vs);
+        __m512 v = _mm512_min_ps(_mm512_max_ps(q, vlo), vhi);
+        __m512i r = _mm512_add_epi32(_mm512_cvtps_epi32(v), vz);
+        r = _mm512_mask_mov_epi32(r, _mm512_cmp_ps_mask(q, q, _CMP_UNORD_Q), zero);
+        _mm_storeu_si128((__m128i *)(dst + i), _mm512_cvtepi32_epi8(r));
+    }
+    if (i < count) quantize_portable(x + i, count - i, scale, zero_point, lo, hi, is_signed, dst + i);
+}
+#endif
+
+void mc_quantize_to_bytes(const float *x, size_t count, float scale, int32_t zero_point, int32_t lo, int32_t hi,
+                          int is_signed, void *out) {
+#if MC_HAVE_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) {
+        quantize_avx512(x, count, scale, zero_point, lo, hi, is_signed, out);
+        return;
+    }
+#endif
+    quantize_portable(x, count, scale, zero_point, lo, hi, is_signed, out);
+}

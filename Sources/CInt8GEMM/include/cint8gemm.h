@@ -25,6 +25,12 @@ void mc_s8u8_gemm(int m, int n, int k, const int8_t *packed_a, const uint8_t *pa
 void mc_requantize(const int32_t *sums, size_t count, double offset, double scale, double zero_point,
                    int is_signed, void *out);
 
+/// out[i] = x[i] / scale rounded half to even, clamped to [lo, hi] (given minus zero_point), plus
+/// zero_point, for i < count; a NaN quotient gives 0. In float with IEEE division on every path, so
+/// exact to ONNX QuantizeLinear; 8-bit results (int8 when `is_signed`, else uint8).
+void mc_quantize_to_bytes(const float *x, size_t count, float scale, int32_t zero_point, int32_t lo, int32_t hi,
+                          int is_signed, void *out);
+
 /// 1 when mc_s8u8_gemm uses the AVX-512 VNNI kernel on this CPU.
 int mc_s8u8_gemm_vectorized(void);
 
