@@ -62,7 +62,9 @@ struct HalfPromotion: Sendable {
             guard node.normalizedDomain.isEmpty, let first = node.inputs.first, !first.isEmpty,
                   let inputType = types[first] else { return nil }
             let outputs = node.outputs.filter { !$0.isEmpty }
-            guard outputs.count == 1 || (node.opType == "Split" && outputs.count == node.outputs.count) else { return nil }
+            // Several outputs only where each is a piece of the input (Split) or a boolean mask (Dropout).
+            let hasMask = node.opType == "Dropout" && outputs.count == 2 && node.outputs.count == 2
+            guard outputs.count == 1 || hasMask || (node.opType == "Split" && outputs.count == node.outputs.count) else { return nil }
             let outputType: DataType
             if node.opType == "Cast" {
                 guard let code = node.intAttribute("to") else { return nil }
@@ -88,6 +90,7 @@ struct HalfPromotion: Sendable {
             }
             anyHalf = anyHalf || inputType == .float16 || outputType == .float16
             for name in outputs { types[name] = outputType }
+            if hasMask { types[outputs[1]] = .bool }
             promoted.append(step)
         }
         guard anyHalf else { return nil }

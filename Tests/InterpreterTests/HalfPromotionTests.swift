@@ -14,7 +14,7 @@ struct HalfPromotionTests {
 
     static func ints(_ name: String, _ v: [Int64]) -> Attribute { Attribute(name: name, value: .ints(v)) }
 
-    /// float input → float16 → Conv, BatchNormalization, hard-swish, pooling, MatMul, Softmax, … →
+    /// float input → float16 → Conv, BatchNormalization, hard-swish, Dropout, pooling, MatMul, Softmax, … →
     /// one float output and one float16 output.
     static func model(extra: [Node] = []) -> Model {
         var r = FastPathTests.Numbers(state: 77)
@@ -41,7 +41,8 @@ struct HalfPromotionTests {
             Node(opType: "Sigmoid", inputs: ["se"], outputs: ["sg"]),
             Node(opType: "Sub", inputs: ["sg", "hs"], outputs: ["d"]),
             Node(opType: "Relu", inputs: ["d"], outputs: ["rl"]),
-            Node(opType: "MaxPool", inputs: ["rl"], outputs: ["mp"], attributes: [ints("kernel_shape", [2, 2])]),
+            Node(opType: "Dropout", inputs: ["rl"], outputs: ["dr", "mask"]),  // with its boolean mask, as exporters write it
+            Node(opType: "MaxPool", inputs: ["dr"], outputs: ["mp"], attributes: [ints("kernel_shape", [2, 2])]),
             Node(opType: "AveragePool", inputs: ["mp"], outputs: ["ap"], attributes: [ints("kernel_shape", [2, 2]), ints("pads", [1, 1, 0, 0])]),
             Node(opType: "GlobalAveragePool", inputs: ["ap"], outputs: ["g"]),
             Node(opType: "Reshape", inputs: ["g", "flat"], outputs: ["f"]),
