@@ -88,8 +88,9 @@ func im2col<T: Numeric>(_ src: UnsafePointer<T>, channels: Int, _ g: WindowGeome
             for kh in 0..<KH {
                 for kw in 0..<KW {
                     let iw0 = kw * dw - pw
-                    // ow range whose input column is inside [0, W) when sw == 1
-                    let owLo = min(OW, max(0, -iw0)), owHi = max(owLo, min(OW, W - iw0))
+                    // ow range whose input column iw0 + ow·sw is inside [0, W)
+                    let inside = ConvKernels.validRange(start: iw0, stride: sw, size: W, count: OW)
+                    let owLo = inside.lowerBound, owHi = inside.upperBound
                     for od in 0..<OD {
                         let id = od * sd - pd + kd * dd
                         if id < 0 || id >= D {
@@ -103,16 +104,17 @@ func im2col<T: Numeric>(_ src: UnsafePointer<T>, channels: Int, _ g: WindowGeome
                                 dst.update(repeating: padding, count: OW)
                             } else {
                                 let row = plane + (id * H + ih) * W
+                                if owLo > 0 { dst.update(repeating: padding, count: owLo) }
                                 if sw == 1 {
-                                    if owLo > 0 { dst.update(repeating: padding, count: owLo) }
                                     if owHi > owLo { (dst + owLo).update(from: row + iw0 + owLo, count: owHi - owLo) }
-                                    if OW > owHi { (dst + owHi).update(repeating: padding, count: OW - owHi) }
                                 } else {
-                                    for ow in 0..<OW {
-                                        let iw = iw0 + ow * sw
-                                        dst[ow] = iw >= 0 && iw < W ? row[iw] : padding
+                                    var from = row + iw0 + owLo * sw
+                                    for ow in owLo..<owHi {
+                                        dst[ow] = from.pointee
+                                        from += sw
                                     }
                                 }
+                                if OW > owHi { (dst + owHi).update(repeating: padding, count: OW - owHi) }
                             }
                             dst += OW
                         }
