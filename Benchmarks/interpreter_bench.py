@@ -45,6 +45,10 @@ def main():
     if not models:
         print(f"CORPUS NOT FOUND at {args.corpus}", file=sys.stderr)
         return 1
+    core = os.environ.get("OPENBLAS_CORETYPE")
+    if core:
+        # modelconv's GEMMs are OpenBLAS's; onnxruntime's MLAS picks its kernels for the CPU itself.
+        print(f"note: OPENBLAS_CORETYPE={core} fixes OpenBLAS's kernels (unset it to let OpenBLAS choose for this CPU)")
     rows = []
     for m in models:
         refs = args.corpus / "refs" / f"{m.stem}.npz"
