@@ -38,6 +38,31 @@ struct SubgraphFoldingTests {
         #expect(calls["If"] == 1)
     }
 
+    @Test func aGraphThatOccursTwiceSeesEachPlacesOwnValues() throws {
+        // The same branch graph −w inside two bodies that each define their own w.
+        let negW = Graph(outputs: [ValueInfo(name: "t", type: nil)], nodes: [Node(opType: "Neg", inputs: ["w"], outputs: ["t"])])
+        func body(_ w: [Float], output: String) -> Graph {
+            Graph(outputs: [ValueInfo(name: output, type: nil)],
+                  initializers: [NDArray(shape: [2], floats: w).toTensor(name: "w")],
+                  nodes: [Node(opType: "If", inputs: ["c"], outputs: [output], attributes: [
+                      Attribute(name: "then_branch", value: .graph(negW)), Attribute(name: "else_branch", value: .graph(negW)),
+                  ])])
+        }
+        func outerIf(_ w: [Float], _ output: String) -> Node {
+            Node(opType: "If", inputs: ["c"], outputs: [output], attributes: [
+                Attribute(name: "then_branch", value: .graph(body(w, output: output + "_in"))),
+                Attribute(name: "else_branch", value: .graph(body(w, output: output + "_in"))),
+            ])
+        }
+        let graph = Graph(inputs: [ValueInfo(name: "c", type: nil)],
+                          outputs: [ValueInfo(name: "a", type: nil), ValueInfo(name: "b", type: nil)],
+                          nodes: [outerIf([1, 2], "a"), outerIf([5, 5], "b")])
+        let model = Model(opsetImports: [OpsetImport(domain: "", version: 21)], graph: graph)
+        let result = try Interpreter(model: model).run(inputs: ["c": .tensor(NDArray(shape: [], bools: [true]))])
+        #expect(result.output("a")?.tensor?.storage == .float([-1, -2]))
+        #expect(result.output("b")?.tensor?.storage == .float([-5, -5]))
+    }
+
     @Test func anOuterInitializerThatIsAlsoAGraphInputStaysReplaceable() throws {
         let interpreter = Interpreter(model: Self.model(wIsInput: true))
         var feeds = Self.feeds
