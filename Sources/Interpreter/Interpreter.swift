@@ -50,11 +50,8 @@ public struct Interpreter: Sendable {
 final class Engine: Sendable {
     let model: Model
     let kernels: KernelTable
-    /// Quantization of every value that declares it, by name (all graphs).
-    let quantization: @Sendable (String) -> QuantParams?
-    /// Declared element type of every tensor value that has one, by name (all graphs).
-    let elementTypes: @Sendable (String) -> DataType?
-    /// What every kernel call shares (declared quantization and types, graphs called by index).
+    /// What every kernel call shares: each value's declared quantization and element type (all
+    /// graphs), and the graphs called by index.
     private let environment: KernelCall.Environment
     /// The main graph, prepared once: decoded initializers, folded constants, kernel lookups.
     private let prepared: PreparedGraph
@@ -64,19 +61,15 @@ final class Engine: Sendable {
     init(model: Model, kernels: KernelTable) {
         self.model = model
         self.kernels = kernels
-        var q: [String: QuantParams] = [:]
+        var q: [String: QuantParams] = [:], types: [String: DataType] = [:]
         for g in [model.graph] + model.subgraphs {
-            for v in g.valueInfos + g.inputs + g.outputs { if let p = v.quantization { q[v.name] = p } }
+            for v in g.valueInfos + g.inputs + g.outputs {
+                if let p = v.quantization { q[v.name] = p }
+                if let t = v.type?.tensorType?.elementType { types[v.name] = t }
+            }
         }
-        let quantization: @Sendable (String) -> QuantParams? = { [q] in q[$0] }
-        self.quantization = quantization
-        var types: [String: DataType] = [:]
-        for g in [model.graph] + model.subgraphs {
-            for v in g.valueInfos + g.inputs + g.outputs { if let t = v.type?.tensorType?.elementType { types[v.name] = t } }
-        }
-        let elementTypes: @Sendable (String) -> DataType? = { [types] in types[$0] }
-        self.elementTypes = elementTypes
-        let environment = KernelCall.Environment(quantization: quantization, elementType: elementTypes, indexedGraphs: model.subgraphs)
+        let environment = KernelCall.Environment(quantization: { [q] in q[$0] }, elementType: { [types] in types[$0] },
+                                                 indexedGraphs: model.subgraphs)
         self.environment = environment
         self.prepared = PreparedGraph(model: model, kernels: kernels, environment: environment)
         self.subgraphs = PreparedSubgraphs(model: model, main: prepared.fixedConstants) { graph, outer in
