@@ -142,92 +142,92 @@ struct FastPathTests {
 
     // MARK: Pooling
 
-    @Test func poolingMatchesTheDefinitionExactly() throws {
-        var r = Numbers(state: 0x5eed)
-        for trial in 0..<120 {
-            let h = r.int(1...9), wd = r.int(1...11)
-            let k = (r.int(1...3), r.int(1...3)), s = (r.int(1...3), r.int(1...3))
-            let d = trial % 4 == 0 ? (2, r.int(1...2)) : (1, 1)
-            let p = (min(r.int(0...2), k.0 - 1), min(r.int(0...2), k.1 - 1))
-            let span = (h + 2 * p.0 - (k.0 - 1) * d.0 - 1, wd + 2 * p.1 - (k.1 - 1) * d.1 - 1)
-            guard span.0 >= 0, span.1 >= 0 else { continue }
-            let out = (span.0 / s.0 + 1, span.1 / s.1 + 1)
-            var x = (0..<(2 * h * wd)).map { _ in r.float() }
-            if trial % 3 == 0 { x[0] = .nan; x[x.count - 1] = -0.0 }
-            let isMax = trial % 2 == 0
-            var attributes = [
+    /// A random 2-D pooling geometry over 2 channels (nil when the window does not fit the input).
+    struct PoolGeometry {
+        let h: Int, w: Int
+        let k: (Int, Int), s: (Int, Int), d: (Int, Int), p: (Int, Int), out: (Int, Int)
+
+        init?(_ r: inout Numbers, trial: Int) {
+            (h, w) = (r.int(1...9), r.int(1...11))
+            k = (r.int(1...3), r.int(1...3))
+            s = (r.int(1...3), r.int(1...3))
+            d = trial % 4 == 0 ? (2, r.int(1...2)) : (1, 1)
+            p = (min(r.int(0...2), k.0 - 1), min(r.int(0...2), k.1 - 1))
+            let span = (h + 2 * p.0 - (k.0 - 1) * d.0 - 1, w + 2 * p.1 - (k.1 - 1) * d.1 - 1)
+            guard span.0 >= 0, span.1 >= 0 else { return nil }
+            out = (span.0 / s.0 + 1, span.1 / s.1 + 1)
+        }
+
+        var count: Int { 2 * h * w }
+        var shape: [Int] { [1, 2, h, w] }
+
+        func attributes(dilated: Bool) -> [Attribute] {
+            var a = [
                 Attribute(name: "kernel_shape", value: .ints([Int64(k.0), Int64(k.1)])),
                 Attribute(name: "strides", value: .ints([Int64(s.0), Int64(s.1)])),
                 Attribute(name: "pads", value: .ints([p.0, p.1, p.0, p.1].map { Int64($0) })),
             ]
-            if isMax { attributes.append(Attribute(name: "dilations", value: .ints([Int64(d.0), Int64(d.1)]))) }
-            let y = try run(isMax ? "MaxPool" : "AveragePool", inputs: [NDArray(shape: [1, 2, h, wd], floats: x)], attributes: attributes)
-            var expected: [Float] = []
+            if dilated { a.append(Attribute(name: "dilations", value: .ints([Int64(d.0), Int64(d.1)]))) }
+            return a
+        }
+
+        /// For every output in order, the flat indices of its window's taps inside the input, in (kh, kw) order.
+        func windows(dilated: Bool) -> [[Int]] {
+            let (dh, dw) = dilated ? d : (1, 1)
+            var result: [[Int]] = []
             for c in 0..<2 {
                 for oh in 0..<out.0 {
                     for ow in 0..<out.1 {
-                        var acc: Float = isMax ? -.infinity : 0, n = 0
+                        var taps: [Int] = []
                         for kh in 0..<k.0 {
-                            let ih = oh * s.0 - p.0 + kh * (isMax ? d.0 : 1)
+                            let ih = oh * s.0 - p.0 + kh * dh
                             guard ih >= 0 && ih < h else { continue }
                             for kw in 0..<k.1 {
-                                let iw = ow * s.1 - p.1 + kw * (isMax ? d.1 : 1)
-                                guard iw >= 0 && iw < wd else { continue }
-                                let v = x[(c * h + ih) * wd + iw]
-                                if isMax { acc = v > acc ? v : acc } else { acc += v }
-                                n += 1
+                                let iw = ow * s.1 - p.1 + kw * dw
+                                if iw >= 0 && iw < w { taps.append((c * h + ih) * w + iw) }
                             }
                         }
-                        expected.append(n == 0 ? 0 : isMax ? acc : acc / Float(n))
+                        result.append(taps)
                     }
                 }
             }
-            #expect(bits(y) == expected.map(\.bitPattern), "trial \(trial): h \(h) w \(wd) k \(k) s \(s) d \(d) pads \(p)")
+            return result
+        }
+
+        var description: String { "h \(h) w \(w) k \(k) s \(s) d \(d) pads \(p)" }
+    }
+
+    @Test func poolingMatchesTheDefinitionExactly() throws {
+        var r = Numbers(state: 0x5eed)
+        for trial in 0..<120 {
+            guard let g = PoolGeometry(&r, trial: trial) else { continue }
+            var x = (0..<g.count).map { _ in r.float() }
+            if trial % 3 == 0 { x[0] = .nan; x[x.count - 1] = -0.0 }
+            let isMax = trial % 2 == 0
+            let y = try run(isMax ? "MaxPool" : "AveragePool", inputs: [NDArray(shape: g.shape, floats: x)],
+                            attributes: g.attributes(dilated: isMax))
+            let expected = g.windows(dilated: isMax).map { taps -> Float in
+                var acc: Float = isMax ? -.infinity : 0
+                for i in taps { if isMax { acc = x[i] > acc ? x[i] : acc } else { acc += x[i] } }
+                return taps.isEmpty ? 0 : isMax ? acc : acc / Float(taps.count)
+            }
+            #expect(bits(y) == expected.map(\.bitPattern), "trial \(trial): \(g.description)")
         }
     }
 
     @Test func eightBitMaxPoolingMatchesTheDefinitionInItsOwnType() throws {
         var r = Numbers(state: 0xb17e)
         for trial in 0..<80 {
-            let h = r.int(1...9), wd = r.int(1...11)
-            let k = (r.int(1...3), r.int(1...3)), s = (r.int(1...3), r.int(1...3))
-            let d = trial % 4 == 0 ? (2, r.int(1...2)) : (1, 1)
-            let p = (min(r.int(0...2), k.0 - 1), min(r.int(0...2), k.1 - 1))
-            let span = (h + 2 * p.0 - (k.0 - 1) * d.0 - 1, wd + 2 * p.1 - (k.1 - 1) * d.1 - 1)
-            guard span.0 >= 0, span.1 >= 0 else { continue }
-            let out = (span.0 / s.0 + 1, span.1 / s.1 + 1)
-            let x = (0..<(2 * h * wd)).map { _ in r.int(0...255) }
-            let attributes = [
-                Attribute(name: "kernel_shape", value: .ints([Int64(k.0), Int64(k.1)])),
-                Attribute(name: "strides", value: .ints([Int64(s.0), Int64(s.1)])),
-                Attribute(name: "pads", value: .ints([p.0, p.1, p.0, p.1].map { Int64($0) })),
-                Attribute(name: "dilations", value: .ints([Int64(d.0), Int64(d.1)])),
-            ]
+            guard let g = PoolGeometry(&r, trial: trial) else { continue }
+            let x = (0..<g.count).map { _ in r.int(0...255) }
             for signed in [false, true] {
                 let values = x.map { signed ? $0 - 128 : $0 }
-                let input = signed ? NDArray(dataType: .int8, shape: [1, 2, h, wd], storage: .int8(values.map { Int8($0) }))
-                                   : NDArray(dataType: .uint8, shape: [1, 2, h, wd], storage: .uint8(values.map { UInt8($0) }))
-                let y = try run("MaxPool", inputs: [input], attributes: attributes)
-                var expected: [Int] = []
-                for c in 0..<2 {
-                    for oh in 0..<out.0 {
-                        for ow in 0..<out.1 {
-                            var best: Int? = nil
-                            for kh in 0..<k.0 {
-                                let ih = oh * s.0 - p.0 + kh * d.0
-                                guard ih >= 0 && ih < h else { continue }
-                                for kw in 0..<k.1 {
-                                    let iw = ow * s.1 - p.1 + kw * d.1
-                                    guard iw >= 0 && iw < wd else { continue }
-                                    best = max(best ?? Int.min, values[(c * h + ih) * wd + iw])
-                                }
-                            }
-                            expected.append(best ?? 0)
-                        }
-                    }
-                }
+                let input = signed ? NDArray(dataType: .int8, shape: g.shape, storage: .int8(values.map { Int8($0) }))
+                                   : NDArray(dataType: .uint8, shape: g.shape, storage: .uint8(values.map { UInt8($0) }))
+                let y = try run("MaxPool", inputs: [input], attributes: g.attributes(dilated: true))
+                let expected = g.windows(dilated: true).map { taps in taps.map { values[$0] }.max() ?? 0 }
                 #expect(y.dataType == input.dataType)
-                #expect(y.doubles.map { Int($0) } == expected, "trial \(trial) signed \(signed): h \(h) w \(wd) k \(k) s \(s) d \(d) pads \(p)")
+                #expect(y.doubles.map { Int($0) } == expected, "trial \(trial) signed \(signed): \(g.description)")
             }
         }
     }
