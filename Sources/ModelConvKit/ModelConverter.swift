@@ -25,7 +25,7 @@ public struct ModelConverter: Sendable {
         var (model, format) = try read(path: path)
         if inferShapes { model = try self.inferShapes(model).0 }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        var summary = ModelSummary(model: model, path: path, format: format, fileBytes: size ?? 0, includeNodes: includeNodes)
+        var summary = ModelSummary(model: model, path: path, format: format, fileBytes: size, includeNodes: includeNodes)
         if inferShapes, let nodes = summary.nodes {
             var types: [String: String] = [:]
             for v in model.graph.inputs + model.graph.valueInfos + model.graph.outputs {
@@ -70,7 +70,8 @@ public struct ModelConverter: Sendable {
                 plan.inputValues[name] = array.toTensor(name: name)
             }
         }
-        var applied = try plan.run(&converted)
+        var applied: [String]
+        do { applied = try plan.run(&converted) } catch { throw error.about(input) }
         if sourceFormat == .onnx, targetFormat == .tflite, options.keepDynamicDims {
             let dims = Self.dynamicDims(of: model, fixed: options.inputs.dims)
             if !dims.isEmpty { applied.append(Self.keepDynamicDims(&converted, source: model, plan: plan, dims: dims)) }
@@ -98,9 +99,14 @@ public struct ModelConverter: Sendable {
         if options.validate && !applied.isEmpty {
             // With --nhwc-io the result takes NHWC inputs: validate it wrapped back to the source's NCHW.
             let candidate = options.nhwcIO && targetFormat == .tflite ? readBack.nchwAdapted() : readBack
-            let validation = try validate(reference: model, referenceName: input, candidate: candidate, candidateName: output,
+            let validation: ValidationReport
+            do {
+                validation = try validate(reference: model, referenceName: input, candidate: candidate, candidateName: output,
                                           inputs: options.inputs, quantizedSteps: options.quantizedSteps,
                                           float16Weights: options.float16 && targetFormat == .tflite)
+            } catch {
+                throw ModelConvError.input("\(error) (\(output) was written but could not be validated)").kept(as: error)
+            }
             report.validation = validation
             report.seconds = Date().timeIntervalSince(start)
             guard validation.passed else {

@@ -110,6 +110,31 @@ struct CLITests {
         }
     }
 
+    @Test("damaged operators in a readable .tflite are refused by convert and run, naming the file and the problem",
+          arguments: [
+              ("operator_without_outputs.tflite", "has no outputs"),
+              ("zero_point_out_of_range.tflite", "zero point 3000000000, outside the range of its int8 type"),
+          ])
+    func damagedOperators(file: String, message: String) throws {
+        let path = Fixtures.packageRoot.appendingPathComponent("Tests/TFLiteFormatTests/Fixtures/\(file)").path
+        let folder = Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let out = folder.appendingPathComponent("o.onnx").path
+        for args in [["convert", path, out], ["run", path]] {
+            let r = try CLIRunner.run(args)
+            #expect(r.status == 1, "\(args): \(r.stderr)")
+            let lines = r.stderr.split(separator: "\n")
+            #expect(lines.count == 1 && lines[0].hasPrefix("error: ") && lines[0].contains(path), "\(r.stderr)")
+            if args[0] == "convert" || file.hasPrefix("zero") { #expect(r.stderr.contains(message), "\(r.stderr)") }
+        }
+        // Converting the second one succeeds, but the source cannot run to validate it: the report says so.
+        if file.hasPrefix("zero") {
+            #expect(try CLIRunner.run(["convert", path, out]).stderr.contains("was written but could not be validated"))
+        } else {
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+        }
+    }
+
     @Test("convert refuses to overwrite its input")
     func refusesInputAsOutput() throws {
         let folder = Fixtures.temporaryFolder()

@@ -23,12 +23,31 @@ extension KernelCall {
     /// The quantization of input `i`; an error names the node when it has none.
     func tflQuant(input i: Int) throws(InterpreterError) -> TFLiteQuant {
         guard let q = inputQuantization(i) else { throw invalid("input \(i) needs quantization parameters") }
-        return TFLiteQuant(q)
+        return try checked(q, type: optionalTensor(i)?.dataType, "input \(i)")
     }
 
     /// The quantization of output `i`; an error names the node when it has none.
     func tflQuant(output i: Int) throws(InterpreterError) -> TFLiteQuant {
         guard let q = outputQuantization(i) else { throw invalid("output \(i) needs quantization parameters") }
+        return try checked(q, type: outputElementType(i), "output \(i)")
+    }
+
+    /// `q` as kernels use it, after checking what they rely on: positive finite scales, and a zero
+    /// point inside the range of the value's integer type (LiteRT's kernels refuse the others too).
+    private func checked(_ q: QuantParams, type: DataType?, _ what: String) throws(InterpreterError) -> TFLiteQuant {
+        guard q.scales.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw invalid("\(what) has quantization scale \(q.scales.first ?? 0); scales must be positive and finite")
+        }
+        let zeroPoint = q.zeroPoints.first ?? 0
+        let range: ClosedRange<Int64>? = switch type {
+        case .int8?: -128...127
+        case .uint8?: 0...255
+        case .int16?: -32768...32767
+        default: nil
+        }
+        guard range.map({ $0.contains(zeroPoint) }) ?? (Int64(Int32.min)...Int64(Int32.max)).contains(zeroPoint) else {
+            throw invalid("\(what) has zero point \(zeroPoint), outside the range of its \(type?.name ?? "integer") type")
+        }
         return TFLiteQuant(q)
     }
 

@@ -8,8 +8,11 @@ import Passes
 extension LoweringContext {
     /// The per-tensor quantization of an int8 value: (scale, zero point), nil otherwise.
     func int8Quantization(_ value: String) -> (scale: Float, zeroPoint: Int64)? {
-        guard !value.isEmpty, dataType(value) == .int8, let q = quantization(value), q.scales.count == 1, q.details == nil else { return nil }
-        return (q.scales[0], q.zeroPoints.first ?? 0)
+        guard !value.isEmpty, dataType(value) == .int8, let q = quantization(value), q.scales.count == 1, q.details == nil,
+              q.scales[0].isFinite, q.scales[0] > 0 else { return nil }
+        // A zero point outside int8 is no int8 quantization (LiteRT's kernels would refuse it too).
+        let zeroPoint = q.zeroPoints.first ?? 0
+        return (-128...127).contains(zeroPoint) ? (q.scales[0], zeroPoint) : nil
     }
 
     /// An int64 constant: a scalar for one value, else one value per channel of the last axis.

@@ -40,6 +40,9 @@ public struct TFLiteLowering: GraphPass {
         return true
     }
 
+    /// Operators that have no outputs in a valid model.
+    static let outputless: Set<String> = ["ASSIGN_VARIABLE", "CALL_ONCE"]
+
     /// The TFLite builtins (and `CUSTOM:<code>` custom ops) this pass can lower, sorted.
     public static var supportedOps: [String] { TFLiteLowerings.table.keys.sorted() }
 
@@ -60,6 +63,10 @@ public struct TFLiteLowering: GraphPass {
         ctx.variables = state
         for node in graph.nodes {
             ctx.current = node
+            // Every operator but the variable writes computes something; the lowerings write output 0.
+            if node.normalizedDomain.hasPrefix("tflite"), node.outputs.isEmpty, !TFLiteLowering.outputless.contains(node.opType) {
+                throw PassError.invalid(node: node.label, reason: "the \(node.opType) operator has no outputs; the file is damaged")
+            }
             if exactIntegers, node.normalizedDomain == TFLiteDialect.domain, let exact = IntegerLowerings.table[node.opType] {
                 let first = ctx.nodeCount
                 if try exact(ctx, node) {

@@ -131,7 +131,21 @@ def sparse_weights():
     save(m, "sparse_weights.tflite")
 
 
+def damaged_operators():
+    """Files that read but cannot convert as they are (found by fuzzing `modelconv convert`)."""
+    # An operator that should compute something but lists no outputs.
+    m = load()
+    m.subgraphs[0].operators[0].outputs = []
+    save(m, "operator_without_outputs.tflite")
+    # An int8 model whose input's zero point lies outside int8.
+    m = schema.ModelT.InitFromPackedBuf((HERE.parents[2] / "SampleModels" / "mltk_tflite_micro_speech.tflite").read_bytes(), 0)
+    g = m.subgraphs[0]
+    g.tensors[g.inputs[0]].quantization.zeroPoint = [3_000_000_000]
+    save(m, "zero_point_out_of_range.tflite")
+
+
 if __name__ == "__main__":
     main()
     unsupported_ops()
     sparse_weights()
+    damaged_operators()
