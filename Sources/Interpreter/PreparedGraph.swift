@@ -42,7 +42,8 @@ final class PreparedGraph: Sendable {
     let fastSteps: [Step]
     /// `fastSteps` run in Float when the graph computes in float16 (`HalfPromotion`).
     let half: HalfPromotion?
-    /// `fastSteps` by value index (`SlotProgram`), unless the model has graphs called by index.
+    /// `fastSteps` by value index (`SlotProgram`) with Conv epilogues fused (`ConvEpilogueFusion`),
+    /// unless the model has graphs called by index.
     let program: SlotProgram?
     /// Why the initializers could not be decoded; reported when the graph runs.
     let failure: InterpreterError?
@@ -117,7 +118,10 @@ final class PreparedGraph: Sendable {
         self.fastSteps = fastSteps
         self.half = isMain && failure == nil && SlotProgram.applies(to: model)
             ? HalfPromotion(steps: fastSteps, graph: graph, constants: constants) : nil
-        self.program = SlotProgram.applies(to: model) ? SlotProgram(steps: fastSteps, graph: graph, constants: constants) : nil
+        // The float program also folds Conv epilogues (the float16 program above rounds between those ops).
+        let programSteps = isMain ? ConvEpilogueFusion.fused(fastSteps, graph: graph, constants: constants,
+                                                             environment: environment) ?? fastSteps : fastSteps
+        self.program = SlotProgram.applies(to: model) ? SlotProgram(steps: programSteps, graph: graph, constants: constants) : nil
     }
 
     /// `steps` with the QDQ groups fused, and their value releases recomputed; nil when nothing fuses.

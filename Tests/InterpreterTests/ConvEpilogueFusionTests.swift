@@ -1,0 +1,73 @@
+import Interpreter
+import ModelIR
+import Testing
+
+/// Conv → BatchNormalization → Relu (and Conv → Relu) run as one step on the float program, with
+/// bit-for-bit the results of the separate kernels; a value read elsewhere keeps its op separate.
+@Suite("Interpreter: Conv epilogues fused")
+struct ConvEpilogueFusionTests {
+    static func ints(_ name: String, _ v: [Int64]) -> Attribute { Attribute(name: name, value: .ints(v)) }
+
+    /// x → Conv(3→4, 3×3, pad 1) → BatchNormalization → Relu → y; then Conv(4→2, 1×1) → Relu → z.
+    /// With `extraReader`, the first BatchNormalization's output is also a graph output.
+    static func model(type: DataType = .float, extraReader: Bool = false) -> Model {
+        var r = FastPathTests.Numbers(state: 4242)
+        func tensor(_ shape: [Int], _ name: String, scale: Float = 1, positive: Bool = false) -> Tensor {
+            let values = (0..<shape.reduce(1, *)).map { _ in positive ? abs(r.float()) + 0.1 : r.float() * scale }
+            return NDArray(dataType: type, shape: shape, doubles: values.map(Double.init)).toTensor(name: name)
+        }
+        let initializers = [
+            tensor([4, 3, 3, 3], "w", scale: 0.3), tensor([4], "b"), tensor([4], "scale"), tensor([4], "bias"), tensor([4], "mean"),
+            tensor([4], "var", positive: true), tensor([2, 4, 1, 1], "w2", scale: 0.5),
+        ]
+        let nodes = [
+            Node(opType: "Conv", inputs: ["x", "w", "b"], outputs: ["c"], attributes: [ints("pads", [1, 1, 1, 1])]),
+            Node(opType: "BatchNormalization", inputs: ["c", "scale", "bias", "mean", "var"], outputs: ["bn"],
+                 attributes: [Attribute(name: "epsilon", value: .float(1e-3))]),
+            Node(opType: "Relu", inputs: ["bn"], outputs: ["y"]),
+            Node(opType: "Conv", inputs: ["y", "w2"], outputs: ["c2"]),
+            Node(opType: "Relu", inputs: ["c2"], outputs: ["z"]),
+        ]
+        var outputs = [ValueInfo(name: "y", type: nil), ValueInfo(name: "z", type: nil)]
+        if extraReader { outputs.append(ValueInfo(name: "bn", type: nil)) }
+        let graph = Graph(inputs: [ValueInfo(name: "x", type: ValueType(.tensor(TensorType(elementType: type, shape: nil))))],
+                          outputs: outputs, initializers: initializers, nodes: nodes)
+        return Model(opsetImports: [OpsetImport(domain: "", version: 15)], graph: graph)
+    }
+
+    static func input(_ type: DataType = .float) -> [String: RuntimeValue] {
+        var r = FastPathTests.Numbers(state: 99)
+        return ["x": .tensor(NDArray(dataType: type, shape: [2, 3, 5, 6], doubles: (0..<180).map { _ in Double(r.float()) }))]
+    }
+
+    /// Runs fast (profiled) and traced; expects equal outputs and returns the op types the fast run called.
+    static func runBothWays(_ model: Model, _ type: DataType = .float) throws -> Set<String> {
+        let interpreter = Interpreter(model: model)
+        let profile = OpProfile()
+        let fast = try interpreter.run(inputs: input(type), profile: profile)
+        let traced = try interpreter.run(inputs: input(type), keepIntermediates: true)
+        #expect(fast.outputs.count == traced.outputs.count)
+        for (name, value) in traced.outputs {
+            let a = try #require(fast.output(name)?.tensor), b = try #require(value.tensor)
+            #expect(a == b, "output \(name)")
+        }
+        return Set(profile.entries.map(\.op))
+    }
+
+    @Test func fusedStepsGiveTheSeparateKernelsResultsBitForBit() throws {
+        let ops = try Self.runBothWays(Self.model())
+        #expect(ops == ["Conv+BatchNormalization+Relu", "Conv+Relu"])
+    }
+
+    @Test func aValueReadElsewhereEndsTheFusedStep() throws {
+        // `bn` is also a graph output: Conv and BatchNormalization fuse, the Relu after it stays separate.
+        let ops = try Self.runBothWays(Self.model(extraReader: true))
+        #expect(ops == ["Conv+BatchNormalization", "Relu", "Conv+Relu"])
+    }
+
+    @Test func otherFloatTypesRunTheSeparateKernelsInsideTheFusedStep() throws {
+        // Double parameters keep BatchNormalization separate; Conv+Relu fuses and runs both kernels on Double.
+        let ops = try Self.runBothWays(Self.model(type: .double), .double)
+        #expect(ops == ["Conv", "BatchNormalization", "Relu", "Conv+Relu"])
+    }
+}
