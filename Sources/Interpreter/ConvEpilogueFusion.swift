@@ -13,6 +13,7 @@ enum ConvEpilogueFusion {
     /// `steps` with every fusable group replaced by one step, releases recomputed; nil when no group fuses.
     static func fused(_ steps: [PreparedGraph.Step], graph: Graph, constants: [String: RuntimeValue],
                       environment: KernelCall.Environment) -> [PreparedGraph.Step]? {
+        let fixed = PreparedGraph.fixed(constants, of: graph)  // parameters a run cannot replace
         // How often each value is read (by nodes, subgraphs, or as a graph output), and by which step.
         var readers: [String: Int] = [:], reader: [String: Int] = [:]
         for (j, step) in steps.enumerated() {
@@ -39,8 +40,8 @@ enum ConvEpilogueFusion {
             }
             var tail = convOut, norm: (step: PreparedGraph.Step, affine: Affine, inputs: [RuntimeValue?])? = nil
             var relu: PreparedGraph.Step? = nil
-            if let j = soleReader(of: tail, from: i), let affine = Affine(steps[j], constants: constants) {
-                norm = (steps[j], affine, steps[j].node.inputs.dropFirst().map { constants[$0] })
+            if let j = soleReader(of: tail, from: i), let affine = Affine(steps[j], constants: fixed) {
+                norm = (steps[j], affine, steps[j].node.inputs.dropFirst().map { fixed[$0] })
                 absorbed.insert(j)
                 tail = steps[j].node.outputs[0]
             }

@@ -29,7 +29,11 @@ final class PreparedGraph: Sendable {
     /// Decoded initializers and folded node outputs, by name (graph inputs given to a run shadow them).
     let constants: [String: RuntimeValue]
     /// `constants` that no run can replace (not defaults of graph inputs): what subgraphs may fold with.
-    var fixedConstants: [String: RuntimeValue] {
+    var fixedConstants: [String: RuntimeValue] { PreparedGraph.fixed(constants, of: graph) }
+
+    /// `constants` without the initializers that are also inputs of `graph`: those are defaults a run
+    /// may replace, so nothing prepared ahead may rely on their values.
+    static func fixed(_ constants: [String: RuntimeValue], of graph: Graph) -> [String: RuntimeValue] {
         let inputs = Set(graph.inputs.map(\.name))
         return constants.filter { !inputs.contains($0.key) }
     }
@@ -127,7 +131,8 @@ final class PreparedGraph: Sendable {
     /// `steps` with the QDQ groups fused, and their value releases recomputed; nil when nothing fuses.
     static func fusedSteps(_ steps: [Step], model: Model, kernels: KernelTable, constants: [String: RuntimeValue],
                            environment: KernelCall.Environment) -> [Step]? {
-        guard model.subgraphs.isEmpty, let entries = QDQConvFusion.fused(model.graph, constants: constants) else { return nil }
+        guard model.subgraphs.isEmpty,
+              let entries = QDQConvFusion.fused(model.graph, constants: PreparedGraph.fixed(constants, of: model.graph)) else { return nil }
         let opset = Int(model.opsetVersion(for: "") ?? 21)
         var fast: [Step] = []
         for entry in entries {

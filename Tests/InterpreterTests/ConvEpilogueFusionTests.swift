@@ -65,6 +65,20 @@ struct ConvEpilogueFusionTests {
         #expect(ops == ["Conv+BatchNormalization", "Relu", "Conv+Relu"])
     }
 
+    @Test func parametersARunMayReplaceAreNotBakedIn() throws {
+        // `scale` is also a graph input (its initializer a default): a run that gives it must see it.
+        var model = Self.model()
+        model.graph.inputs.append(ValueInfo(name: "scale", type: nil))
+        let interpreter = Interpreter(model: model)
+        var feeds = Self.input()
+        feeds["scale"] = .tensor(NDArray(shape: [4], floats: [2, -1, 0.5, 3]))
+        let profile = OpProfile()
+        let fast = try interpreter.run(inputs: feeds, profile: profile)
+        let traced = try interpreter.run(inputs: feeds, keepIntermediates: true)
+        #expect(fast.output("y")?.tensor == traced.output("y")?.tensor)
+        #expect(profile.entries.map(\.op).contains("BatchNormalization"))
+    }
+
     @Test func otherFloatTypesRunTheSeparateKernelsInsideTheFusedStep() throws {
         // Double parameters keep BatchNormalization separate; Conv+Relu fuses and runs both kernels on Double.
         let ops = try Self.runBothWays(Self.model(type: .double), .double)
