@@ -46,6 +46,17 @@ struct InferenceBehaviorTests {
         Self.expectNodeError(m, node: "join", mentions: "rank")
     }
 
+    @Test("absurd window attributes (a damaged file's) are an error naming the node, not an overflow",
+          arguments: [("dilations", [Int64.max, 1]), ("pads", [Int64.min, 0, 0, 0]), ("strides", [1, 1 << 40])])
+    func absurdWindow(attribute: String, values: [Int64]) {
+        let m = Self.model(
+            inputs: [ValueInfo(name: "x", type: Self.type(.float, [.fixed(1), .fixed(1), .fixed(8), .fixed(8)])),
+                     ValueInfo(name: "w", type: Self.type(.float, [.fixed(1), .fixed(1), .fixed(3), .fixed(3)]))],
+            outputs: ["y"], nodes: [Node(name: "conv", opType: "Conv", inputs: ["x", "w"], outputs: ["y"],
+                                         attributes: [Attribute(name: attribute, value: .ints(values))])])
+        Self.expectNodeError(m, node: "conv", mentions: "out of range")
+    }
+
     @Test("Concat of mismatched dims names the node and the input")
     func concatDims() {
         let m = Self.model(

@@ -32,8 +32,8 @@ struct WindowGeometry {
         let limit = 1 << 30
         guard strides.count == r, dilations.count == r, strides.allSatisfy({ $0 > 0 && $0 < limit }),
               dilations.allSatisfy({ $0 > 0 && $0 < limit }), kernel.allSatisfy({ $0 > 0 && $0 < limit }),
-              (call.ints("pads") ?? []).allSatisfy({ abs($0) < limit }) else {
-            throw call.invalid("strides, dilations and kernel must be positive with one value per spatial dimension")
+              (call.ints("pads") ?? []).allSatisfy({ $0 > -limit && $0 < limit }) else {
+            throw call.invalid("strides, dilations and kernel must be positive and below 2^30 (pads within ±2^30), one value per spatial dimension")
         }
         var pb = [Int](repeating: 0, count: r), pe = pb, out = pb
         let autoPad = call.string("auto_pad", default: "NOTSET")

@@ -17,8 +17,8 @@ enum ConvTransposeKernels {
         let limit = 1 << 30
         guard strides.count == r, dilations.count == r, outputPadding.count == r,
               strides.allSatisfy({ $0 > 0 && $0 < limit }), dilations.allSatisfy({ $0 > 0 && $0 < limit }),
-              outputPadding.allSatisfy({ abs($0) < limit }), kernel.allSatisfy({ $0 > 0 && $0 < limit }),
-              (call.ints("pads") ?? []).allSatisfy({ abs($0) < limit }), (call.ints("output_shape") ?? []).allSatisfy({ $0 >= 0 && $0 < limit }) else {
+              outputPadding.allSatisfy({ $0 > -limit && $0 < limit }), kernel.allSatisfy({ $0 > 0 && $0 < limit }),
+              (call.ints("pads") ?? []).allSatisfy({ $0 > -limit && $0 < limit }), (call.ints("output_shape") ?? []).allSatisfy({ $0 >= 0 && $0 < limit }) else {
             throw call.invalid("strides, dilations and output_padding need one value per spatial dimension")
         }
         var requested = call.ints("output_shape")

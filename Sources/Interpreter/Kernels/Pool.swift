@@ -268,7 +268,7 @@ enum PoolKernels {
         let strides = call.ints("strides") ?? [Int](repeating: 1, count: r)
         let pads = call.ints("pads") ?? [Int](repeating: 0, count: 2 * r)
         let limit = 1 << 30
-        guard strides.count == r, pads.count == 2 * r, (kernel + strides + pads).allSatisfy({ abs($0) < limit }) else {
+        guard strides.count == r, pads.count == 2 * r, (kernel + strides + pads).allSatisfy({ $0 > -limit && $0 < limit }) else {
             throw call.invalid("kernel_shape, strides and pads must match the spatial rank")
         }
         var inferred = Array(x.shape[..<2])

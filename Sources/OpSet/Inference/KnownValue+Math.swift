@@ -125,7 +125,7 @@ extension KnownValue {
         switch (op, a) {
         case ("Neg", .int(let e)): return .int(-e)
         case ("Neg", .real(let d)): return .real(-d)
-        case ("Abs", .int(let e)): return e.constantValue.map { .int(DimExpr(abs($0))) } ?? (e.isEvidentlyPositive ? a : .unknown)
+        case ("Abs", .int(let e)): return e.constantValue.map { .int(DimExpr($0 < 0 ? 0 &- $0 : $0)) } ?? (e.isEvidentlyPositive ? a : .unknown)
         case ("Abs", .real(let d)): return .real(abs(d))
         case ("Floor", .real(let d)): return .real(d.rounded(.down))
         case ("Ceil", .real(let d)): return .real(d.rounded(.up))

@@ -47,6 +47,12 @@ enum ConvPoolRules {
             guard strides.allSatisfy({ $0 > 0 }), dilations.allSatisfy({ $0 > 0 }) else {
                 throw c.invalid("strides and dilations must be positive")
             }
+            // Bounds that keep the window arithmetic below far from overflow (no real model comes near).
+            let limit: Int64 = 1 << 31
+            guard (kernel + strides + dilations).allSatisfy({ $0 <= limit }), pads.allSatisfy({ (-limit...limit).contains($0) }),
+                  kernel.allSatisfy({ $0 >= 0 }) else {
+                throw c.invalid("kernel_shape \(kernel), strides \(strides), dilations \(dilations) or pads \(pads) are out of range")
+            }
         }
 
         /// The output size of spatial axis `i` for input size `d`.
