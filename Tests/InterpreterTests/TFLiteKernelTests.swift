@@ -119,6 +119,27 @@ struct TFLiteKernelTests {
         #expect(y.storage == .int8([-2, 2, 0]))
     }
 
+    // MARK: Damaged parameters (found by fuzzing): errors naming the node, not traps
+
+    @Test func aPaddingBeyondAnySaneSizeIsRefused() throws {
+        let paddings = NDArray(shape: [2, 2], int64s: [0, 0, 0, 1 << 40])
+        #expect(throws: InterpreterError.self) {
+            try run("PAD", [("x", NDArray(shape: [2, 2], floats: [1, 2, 3, 4]), nil), ("p", paddings, nil)], output: (.float, nil))
+        }
+    }
+
+    @Test func zeroPointsOutsideTheTypeAndBadScalesAreRefused() throws {
+        for q in [QuantParams(scales: [0.1], zeroPoints: [3_000_000_000]), QuantParams(scales: [0.1], zeroPoints: [200]),
+                  QuantParams(scales: [.nan], zeroPoints: [0]), QuantParams(scales: [0], zeroPoints: [0])] {
+            do {
+                _ = try run("SOFTMAX", [("x", int8([1, 2], [1, 2]), q)], output: (.int8, QuantParams(scales: [1.0 / 256], zeroPoints: [-128])))
+                Issue.record("accepted \(q)")
+            } catch {
+                #expect("\(error)".contains("input 0 has"), "\(error)")
+            }
+        }
+    }
+
     @Test func softmaxOfEqualInputsIsUniform() throws {
         let y = try run("SOFTMAX", [("x", int8([5, 5, 5, 5, -100, 127, -100, -100], [2, 4]), QuantParams(scales: [0.1], zeroPoints: [0]))],
                         output: (.int8, QuantParams(scales: [1.0 / 256], zeroPoints: [-128])))

@@ -12,12 +12,18 @@ import Testing
 struct ONNXToTFLiteQDQTests {
     static let weightScales: [Float] = [0.01, 0.02, 0.03]
 
+    static func writeModel(_ model: Model = model(), in folder: URL) throws -> String {
+        let path = folder.appendingPathComponent("qdq.onnx").path
+        try ONNXWriter().write(model, to: path)
+        return path
+    }
+
     static func tensor<T>(_ name: String, _ type: DataType, _ dims: [Int64], _ values: [T]) -> Tensor {
         Tensor(name: name, dataType: type, dims: dims, contents: .bytes(values.withUnsafeBytes { ByteView(copying: $0) }))
     }
 
     /// x → Q/DQ → Conv(int8 per-channel weights, int32 bias) → Q/DQ → MaxPool → Q/DQ → HardSigmoid → Q/DQ → y.
-    static func model() -> Model {
+    static func model(weightScales: [Float] = weightScales) -> Model {
         func qdq(_ x: String, _ s: String, _ z: String, _ out: String) -> [Node] {
             [Node(name: "\(x)_q", opType: "QuantizeLinear", inputs: [x, s, z], outputs: ["\(x)_q"]),
              Node(name: "\(x)_dq", opType: "DequantizeLinear", inputs: ["\(x)_q", s, z], outputs: [out])]
@@ -85,5 +91,19 @@ struct ONNXToTFLiteQDQTests {
         #expect(ops.filter { $0 == "DEQUANTIZE" }.count == 2)
         #expect(ops.filter { $0 == "QUANTIZE" }.count == 2)
         #expect(ops.contains("MINIMUM"))
+    }
+
+    @Test("a weight scale that is not a positive finite number is refused, naming the node and the channel")
+    func damagedWeightScale() throws {
+        let folder = Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let source = try Self.writeModel(Self.model(weightScales: [0.01, .nan, 0.03]), in: folder)
+        do {
+            _ = try ModelConverter().convert(input: source, output: folder.appendingPathComponent("qdq.tflite").path, options: ConvertOptions())
+            Issue.record("converted a model with a NaN weight scale")
+        } catch {
+            #expect(error.description.hasPrefix(source), "\(error)")
+            #expect(error.description.contains("channel 1"), "\(error)")
+        }
     }
 }

@@ -166,6 +166,7 @@ enum TFLitePoolKernels {
         let (oh, ow) = (size[0], size[1])
         let align = call.int("align_corners", default: 0) != 0, half = call.int("half_pixel_centers", default: 0) != 0
         let shape = [n, oh, ow, c]
+        try call.checkShape(shape)
         func at(_ b: Int, _ y: Int, _ xx: Int, _ ch: Int) -> Int { ((b * ih + y) * iw + xx) * c + ch }
         switch x.dataType {
         case .float, .float16, .uint8:

@@ -249,8 +249,11 @@ enum TFLiteShapeKernels {
     static let pad: Kernel = { call throws(InterpreterError) in
         let x = try call.tensor(0)
         let p = try call.tflInts(1)
-        guard p.count == 2 * x.rank, p.allSatisfy({ $0 >= 0 }) else { throw call.invalid("paddings must be [\(x.rank), 2] and non-negative") }
+        guard p.count == 2 * x.rank, p.allSatisfy({ $0 >= 0 && $0 <= maxGeneratedElements }) else {
+            throw call.invalid("paddings must be [\(x.rank), 2], non-negative and at most \(maxGeneratedElements)")
+        }
         let outShape = (0..<x.rank).map { (d: Int) -> Int in x.shape[d] + p[2 * d] + p[2 * d + 1] }
+        try call.checkShape(outShape)
         let fill: NDArray
         if let v = call.optionalTensor(2), v.count == 1 {
             fill = v

@@ -320,19 +320,31 @@ enum QuantRaisings {
             throw ctx.unsupported("\(n.opType) needs constant float filter and bias to quantize")
         }
         let dims = ctx.initializers[fi].dims.map(Int.init)
+        guard axis >= 0, axis < dims.count, dims[axis] > 0, dims.allSatisfy({ $0 > 0 }) else {
+            throw ctx.invalid("weights of shape \(dims) have no channels on axis \(axis)")
+        }
         let channels = dims[axis]
         let scales: [Float] = weights.isPerAxis
             ? (offset + channels <= weights.scales.count ? Array(weights.scales[offset..<(offset + channels)]) : [])
             : [Float](repeating: weights.scales[0], count: channels)
         guard scales.count == channels, bias.count == channels else { throw ctx.invalid("weight scales do not match \(channels) channels") }
+        let biasScales = scales.map { $0 * (input.scales.first ?? 0) }
+        if let c = scales.indices.first(where: { !(scales[$0].isFinite && scales[$0] > 0 && biasScales[$0].isFinite && biasScales[$0] > 0) }) {
+            throw ctx.invalid("weight scale \(scales[c]) of channel \(c) (input scale \(input.scales.first ?? 0)) gives no positive finite bias scale")
+        }
+        guard filter.allSatisfy(\.isFinite), bias.allSatisfy(\.isFinite) else {
+            throw ctx.invalid("\(n.opType) has weights or a bias that are not finite; they cannot be quantized")
+        }
         let inner = dims[(axis + 1)...].reduce(1, *)
         var q = [Int8](repeating: 0, count: filter.count)
         for (j, f) in filter.enumerated() {
             let c = (j / inner) % channels
             q[j] = Int8(max(-127, min(127, (f / scales[c]).rounded())))
         }
-        let biasScales = scales.map { $0 * input.scales[0] }
-        let qb = (0..<channels).map { Int32(clamping: Int64((Double(bias[$0]) / Double(biasScales[$0])).rounded())) }
+        // Clamped in Double first: a tiny scale can make the quotient exceed every integer type.
+        let qb = (0..<channels).map { c -> Int32 in
+            Int32(max(Double(Int32.min), min(Double(Int32.max), (Double(bias[c]) / Double(biasScales[c])).rounded())))
+        }
         let filterName = n.inputs[1], biasName = n.inputs[2]
         ctx.initializers[fi] = Tensor(name: filterName, dataType: .int8, dims: ctx.initializers[fi].dims,
                                       contents: .bytes(q.withUnsafeBytes { ByteView(copying: $0) }))

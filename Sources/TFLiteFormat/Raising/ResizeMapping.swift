@@ -60,7 +60,9 @@ enum ResizeMapping {
     static func geometry(input: [Int64], axes: [Int64]?, values: [Double], sizes: Bool, policy: String = "stretch") -> Geometry? {
         let rank = input.count
         let listed = (axes ?? (0..<Int64(rank)).map { $0 }).map { Int($0 < 0 ? $0 + Int64(rank) : $0) }
-        guard values.count == listed.count, listed.allSatisfy({ (0..<rank).contains($0) }) else { return nil }
+        // (Sizes and scales from a damaged file may be anything: no geometry rather than a trap below.)
+        guard values.count == listed.count, listed.allSatisfy({ (0..<rank).contains($0) }),
+              values.allSatisfy({ $0.isFinite && abs($0) < 1e12 }), input.allSatisfy({ abs($0) < 1 << 40 }) else { return nil }
         var g = Geometry(sizes: input, scales: [Double](repeating: 1, count: rank))
         for (k, a) in listed.enumerated() {
             if sizes {
