@@ -59,6 +59,35 @@ struct ConvEpilogueFusionTests {
         #expect(ops == ["Conv+BatchNormalization+Relu", "Conv+Relu"])
     }
 
+    /// x → Conv → BatchNormalization → hard-swish as exporters write it (Add 3, Clip 0…6, Mul, Div 6) → y,
+    /// with Clip's bounds as inputs (opset 11+) or attributes (before).
+    static func hardSwishModel(opset: Int64, type: DataType = .float, withoutNormalization: Bool = false) -> Model {
+        var m = model(type: type)
+        m.opsetImports = [OpsetImport(domain: "", version: opset)]
+        func scalar(_ name: String, _ v: Double) -> Tensor { NDArray(dataType: type, shape: [], doubles: [v]).toTensor(name: name) }
+        m.graph.initializers += [scalar("three", 3), scalar("zero", 0), scalar("six", 6)]
+        let clip = opset >= 11
+            ? Node(opType: "Clip", inputs: ["a3", "zero", "six"], outputs: ["cl"])
+            : Node(opType: "Clip", inputs: ["a3"], outputs: ["cl"],
+                   attributes: [Attribute(name: "min", value: .float(0)), Attribute(name: "max", value: .float(6))])
+        let x = withoutNormalization ? "c" : "bn"
+        m.graph.nodes = Array(m.graph.nodes.prefix(withoutNormalization ? 1 : 2)) + [
+            Node(opType: "Add", inputs: [x, "three"], outputs: ["a3"]), clip,
+            Node(opType: "Mul", inputs: ["cl", x], outputs: ["m"]),
+            Node(opType: "Div", inputs: ["m", "six"], outputs: ["y"]),
+        ] + Array(m.graph.nodes.dropFirst(3))
+        return m
+    }
+
+    @Test(arguments: [Int64(9), 15])
+    func hardSwishAfterTheNormalizationFusesToo(opset: Int64) throws {
+        let ops = try Self.runBothWays(Self.hardSwishModel(opset: opset))
+        #expect(ops == ["Conv+BatchNormalization+HardSwish", "Conv+Relu"])
+        // Double constants keep the chain separate (its in-place form is Float); the Relu step still folds.
+        let double = try Self.runBothWays(Self.hardSwishModel(opset: opset, type: .double, withoutNormalization: true), .double)
+        #expect(double == ["Conv", "Add", "Clip", "Mul", "Div", "Conv+Relu"])
+    }
+
     @Test func aValueReadElsewhereEndsTheFusedStep() throws {
         // `bn` is also a graph output: Conv and BatchNormalization fuse, the Relu after it stays separate.
         let ops = try Self.runBothWays(Self.model(extraReader: true))
