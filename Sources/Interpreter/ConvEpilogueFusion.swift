@@ -20,10 +20,11 @@ enum ConvEpilogueFusion {
         var names: [String] = []
     }
 
-    /// `steps` with every fusable group replaced by one step, releases recomputed; nil when no group fuses.
+    /// `steps` with every fusable group replaced by one step, releases recomputed; nil when no group
+    /// fuses. `constants` are the values no run can replace (`PreparedGraph.fixedConstants`).
     static func fused(_ steps: [PreparedGraph.Step], graph: Graph, constants: [String: RuntimeValue],
                       environment: KernelCall.Environment) -> [PreparedGraph.Step]? {
-        let match = Matcher(steps, graph: graph, constants: PreparedGraph.fixed(constants, of: graph))
+        let match = Matcher(steps, graph: graph, constants: constants)
         var result: [PreparedGraph.Step] = []
         var absorbed = Set<Int>(), anyFused = false
         for (i, step) in steps.enumerated() where !absorbed.contains(i) {

@@ -82,6 +82,10 @@ final class Engine: Sendable {
     /// Runs the main graph (see `Interpreter.run`).
     func run(inputs: [String: RuntimeValue], keepIntermediates: Bool, state: RunState) throws(InterpreterError) -> Interpreter.RunResult {
         if let failure = prepared.failure { throw failure }
+        for input in model.graph.inputs where inputs[input.name] != nil && !prepared.replaceable.contains(input.name) {
+            throw .invalidModel(reason: "'\(input.name)' is an initializer of this IR version \(model.irVersion ?? 0) model, "
+                                + "so a constant: it cannot be given as an input")
+        }
         let names = model.graph.outputs.map(\.name)
         if !keepIntermediates, let half = prepared.half, let promoted = half.promotedInputs(inputs) {
             let outputs = try execute(half.program, inputs: promoted, outer: nil, state: state)

@@ -29,13 +29,17 @@ final class PreparedGraph: Sendable {
     /// Decoded initializers and folded node outputs, by name (graph inputs given to a run shadow them).
     let constants: [String: RuntimeValue]
     /// `constants` that no run can replace (not defaults of graph inputs): what subgraphs may fold with.
-    var fixedConstants: [String: RuntimeValue] { PreparedGraph.fixed(constants, of: graph) }
+    var fixedConstants: [String: RuntimeValue] { constants.filter { !replaceable.contains($0.key) } }
+    /// Graph inputs a run may give. An initializer among them is a default, so nothing prepared ahead
+    /// may rely on its value; before IR version 4 every initializer is listed as an input and is a
+    /// constant (as onnxruntime treats them), so a main graph of such a model has none.
+    let replaceable: Set<String>
 
-    /// `constants` without the initializers that are also inputs of `graph`: those are defaults a run
-    /// may replace, so nothing prepared ahead may rely on their values.
-    static func fixed(_ constants: [String: RuntimeValue], of graph: Graph) -> [String: RuntimeValue] {
+    /// The graph inputs of `graph` a run may give (see `replaceable`).
+    static func replaceableInputs(of graph: Graph, in model: Model, isMain: Bool) -> Set<String> {
         let inputs = Set(graph.inputs.map(\.name))
-        return constants.filter { !inputs.contains($0.key) }
+        guard isMain, let version = model.irVersion, version < 4 else { return inputs }
+        return inputs.subtracting(graph.initializers.compactMap(\.name))
     }
     /// The graph prepared.
     let graph: Graph
@@ -75,8 +79,8 @@ final class PreparedGraph: Sendable {
             do { constants[name] = .tensor(try NDArray(tensor: t)) } catch { failure = failure ?? error }
         }
         // Initializers that are also graph inputs are defaults a run may replace: not constant.
-        var known = Set(constants.keys)
-        for input in graph.inputs { known.remove(input.name) }
+        let replaceable = PreparedGraph.replaceableInputs(of: graph, in: model, isMain: isMain)
+        var known = Set(constants.keys).subtracting(replaceable)
         // The enclosing graphs' fixed values this graph reads, unless it defines the name itself.
         let defined = Set(graph.inputs.map(\.name) + graph.nodes.flatMap(\.outputs)).union(constants.keys)
         for name in Set(graph.nodes.flatMap { $0.inputs + PreparedGraph.subgraphReads($0) } + graph.outputs.map(\.name))
@@ -114,25 +118,28 @@ final class PreparedGraph: Sendable {
             for (name, i) in PreparedGraph.lastUses(graph) { steps[i].releases.append(name) }
         }
         self.constants = constants
+        self.replaceable = replaceable
         self.graph = graph
         self.steps = steps
         self.failure = failure
-        let fastSteps = isMain ? PreparedGraph.fusedSteps(steps, model: model, kernels: kernels, constants: constants,
+        let fixed = constants.filter { !replaceable.contains($0.key) }
+        let fastSteps = isMain ? PreparedGraph.fusedSteps(steps, model: model, kernels: kernels, constants: fixed,
                                                           environment: environment) ?? steps : steps
         self.fastSteps = fastSteps
         self.half = isMain && failure == nil && SlotProgram.applies(to: model)
             ? HalfPromotion(steps: fastSteps, graph: graph, constants: constants) : nil
         // The float program also folds Conv epilogues (the float16 program above rounds between those ops).
-        let programSteps = isMain ? ConvEpilogueFusion.fused(fastSteps, graph: graph, constants: constants,
+        let programSteps = isMain ? ConvEpilogueFusion.fused(fastSteps, graph: graph, constants: fixed,
                                                              environment: environment) ?? fastSteps : fastSteps
         self.program = SlotProgram.applies(to: model) ? SlotProgram(steps: programSteps, graph: graph, constants: constants) : nil
     }
 
     /// `steps` with the QDQ groups fused, and their value releases recomputed; nil when nothing fuses.
+    /// `steps` with the QDQ groups fused (deciding on `constants`, the values no run can replace).
     static func fusedSteps(_ steps: [Step], model: Model, kernels: KernelTable, constants: [String: RuntimeValue],
                            environment: KernelCall.Environment) -> [Step]? {
         guard model.subgraphs.isEmpty,
-              let entries = QDQConvFusion.fused(model.graph, constants: PreparedGraph.fixed(constants, of: model.graph)) else { return nil }
+              let entries = QDQConvFusion.fused(model.graph, constants: constants) else { return nil }
         let opset = Int(model.opsetVersion(for: "") ?? 21)
         var fast: [Step] = []
         for entry in entries {

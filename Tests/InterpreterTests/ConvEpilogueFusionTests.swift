@@ -108,6 +108,22 @@ struct ConvEpilogueFusionTests {
         #expect(profile.entries.map(\.op).contains("BatchNormalization"))
     }
 
+    @Test func beforeIRVersion4InitializersListedAsInputsAreConstants() throws {
+        // IR 3 lists every initializer as a graph input; they are constants there (as onnxruntime treats them).
+        var model = Self.model()
+        model.irVersion = 3
+        model.graph.inputs += model.graph.initializers.compactMap(\.name).map { ValueInfo(name: $0, type: nil) }
+        #expect(try Self.runBothWays(model) == ["Conv+BatchNormalization+Relu", "Conv+Relu"])
+        var feeds = Self.input()
+        feeds["scale"] = .tensor(NDArray(shape: [4], floats: [2, -1, 0.5, 3]))
+        do {
+            _ = try Interpreter(model: model).run(inputs: feeds)
+            Issue.record("an IR 3 initializer was accepted as an input")
+        } catch {
+            #expect(error.description.contains("'scale' is an initializer of this IR version 3 model"), "\(error)")
+        }
+    }
+
     @Test func otherFloatTypesRunTheSeparateKernelsInsideTheFusedStep() throws {
         // Double parameters keep BatchNormalization separate; Conv+Relu fuses and runs both kernels on Double.
         let ops = try Self.runBothWays(Self.model(type: .double), .double)
