@@ -8,6 +8,8 @@ extension ConvEpilogueFusion {
         case affine(Affine)
         case relu
         case hardSwish(HardSwish)
+        /// Each element rounded to float16 (after an op that computes, in a float16 program).
+        case round
 
         /// Whether the op's parameters fit an output of `channels` channels.
         func fits(channels: Int) -> Bool {
@@ -22,6 +24,7 @@ extension ConvEpilogueFusion {
                 let zero: Float = 0  // as ActivationKernels.Rectifier
                 for i in y.indices { y[i] = y[i] < zero ? zero : y[i] }
             case .hardSwish(let h): h.apply(y)
+            case .round: HalfPromotion.round(y)
             }
         }
     }
@@ -68,15 +71,36 @@ extension ConvEpilogueFusion {
     /// Add, Clip, Mul and Div kernels' steps per element.
     struct HardSwish {
         let k: Float, lo: Float, hi: Float, d: Float
+        /// In a float16 program: whether the Add, Mul and Div results round to float16 (their steps' marks).
+        var rounds = (add: false, mul: false, div: false)
 
         func apply(_ y: UnsafeMutableBufferPointer<Float>) {
             let (k, lo, hi, d) = (k, lo, hi, d)
-            for i in y.indices {
-                let x = y[i], t = x + k
-                let r = t < lo ? lo : t  // ActivationKernels.Clip.clamp
-                let c = r > hi ? hi : r
-                y[i] = (x * c) / d
+            guard rounds.add || rounds.mul || rounds.div else {
+                for i in y.indices {
+                    let x = y[i], t = x + k
+                    let r = t < lo ? lo : t  // ActivationKernels.Clip.clamp
+                    let c = r > hi ? hi : r
+                    y[i] = (x * c) / d
+                }
+                return
             }
+            // With roundings between the ops: clip(x + k) in a scratch array, then y in place.
+            var c = [Float](unsafeUninitializedCapacity: y.count) { buffer, n in
+                for i in y.indices { buffer[i] = y[i] + k }
+                n = y.count
+            }
+            c.withUnsafeMutableBufferPointer { c in
+                if rounds.add { HalfPromotion.round(c) }
+                for i in c.indices {
+                    let r = c[i] < lo ? lo : c[i]
+                    c[i] = r > hi ? hi : r
+                }
+                for i in y.indices { y[i] = y[i] * c[i] }
+            }
+            if rounds.mul { HalfPromotion.round(y) }
+            for i in y.indices { y[i] = y[i] / d }
+            if rounds.div { HalfPromotion.round(y) }
         }
     }
 }
@@ -146,7 +170,9 @@ extension ConvEpilogueFusion {
                   let div = sole("Div", reading: steps[mul].node.outputs[0], after: mul),
                   steps[div].node.inputs.count == 2, steps[div].node.inputs[0] == steps[mul].node.outputs[0],
                   let d = scalar(steps[div].node.inputs[1]) else { return nil }
-            return ([add, clip, mul, div].sorted(), HardSwish(k: k, lo: lo, hi: hi, d: d))
+            let rounds = (add: steps[add].roundsToHalf, mul: steps[mul].roundsToHalf, div: steps[div].roundsToHalf)
+            guard !steps[clip].roundsToHalf else { return nil }  // Clip selects; a program that rounds it is not ours
+            return ([add, clip, mul, div].sorted(), HardSwish(k: k, lo: lo, hi: hi, d: d, rounds: rounds))
         }
 
         /// Clip's bounds: inputs from opset 11 (absent ones unbounded), attributes before.

@@ -18,6 +18,8 @@ enum ConvEpilogueFusion {
         var steps: [PreparedGraph.Step] = []
         var ops: [InPlace] = []
         var names: [String] = []
+        /// Whether the convolution's own output rounds to float16 first.
+        var roundsConvolution: Bool { if case .round? = ops.first { true } else { false } }
     }
 
     /// `steps` with every fusable group replaced by one step, releases recomputed; nil when no group
@@ -33,10 +35,12 @@ enum ConvEpilogueFusion {
                 result.append(step)
                 continue
             }
-            var tail = convOut, epilogue = Epilogue()
+            // A float16 program marks the ops whose results round to float16 (`roundsToHalf`): so does the epilogue.
+            var tail = convOut, epilogue = Epilogue(ops: step.roundsToHalf ? [.round] : [])
             func take(_ indices: [Int], _ op: InPlace, _ name: String) {
                 for j in indices { absorbed.insert(j); epilogue.steps.append(steps[j]) }
                 epilogue.ops.append(op)
+                if case .hardSwish = op {} else if steps[indices[0]].roundsToHalf { epilogue.ops.append(.round) }
                 epilogue.names.append(name)
                 tail = steps[indices.last!].node.outputs[0]
             }
@@ -46,7 +50,7 @@ enum ConvEpilogueFusion {
             } else if let (chain, hardSwish) = match.hardSwish(after: tail, from: i) {
                 take(chain, .hardSwish(hardSwish), "HardSwish")
             }
-            guard !epilogue.ops.isEmpty else {
+            guard epilogue.names.count > 0 else {
                 result.append(step)
                 continue
             }
@@ -91,12 +95,14 @@ enum ConvEpilogueFusion {
                 return [.tensor(t)]
             }
             // Other types: each folded step's kernel on the values of the chain and the constants.
+            if epilogue.roundsConvolution { HalfPromotion.round(&value) }
             var local = [conv.0.node.outputs[0]: value]
             for step in epilogue.steps {
                 let inputs = step.node.inputs.map { local[$0] ?? fixed[$0] }
-                guard let out = try step.kernel?(subcall(step.site, inputs)).first else {
+                guard var out = try step.kernel?(subcall(step.site, inputs)).first else {
                     throw .invalidModel(reason: "kernel for \(step.node.opType) returned no output, node '\(step.node.label)'")
                 }
+                if step.roundsToHalf { HalfPromotion.round(&out) }
                 local[step.node.outputs[0]] = out
                 value = out
             }

@@ -44,7 +44,7 @@ struct HalfPromotion: Sendable {
 
     /// The promoted form of `steps`, or nil when the graph has no float16 value to promote or an op
     /// (or a value's type) the promotion cannot vouch for.
-    init?(steps: [PreparedGraph.Step], graph: Graph, constants: [String: RuntimeValue]) {
+    init?(steps: [PreparedGraph.Step], graph: Graph, constants: [String: RuntimeValue], replaceable: Set<String>) {
         var types: [String: DataType] = [:]
         for (name, value) in constants { if let t = value.tensor { types[name] = t.dataType } }
         var inputTypes: [String: DataType] = [:]
@@ -101,7 +101,11 @@ struct HalfPromotion: Sendable {
             guard widenedCount <= HalfPromotion.maxWidenedElements else { return nil }
             widened[name] = .tensor(NDArray(shape: t.shape, floats: HalfConversion.floats(halves)))
         }
-        program = SlotProgram(steps: promoted, graph: graph, constants: widened)
+        // Conv epilogues fold here too, rounding after each op that computes (as the steps mark).
+        let fixed = widened.filter { !replaceable.contains($0.key) }
+        let environment = promoted.first?.site.environment ?? KernelCall.Environment()
+        let fused = ConvEpilogueFusion.fused(promoted, graph: graph, constants: fixed, environment: environment) ?? promoted
+        program = SlotProgram(steps: fused, graph: graph, constants: widened)
         self.inputTypes = inputTypes
         halfOutputs = Set(graph.outputs.map(\.name).filter { types[$0] == .float16 })
     }
@@ -134,16 +138,19 @@ struct HalfPromotion: Sendable {
         value = .optional(nil)  // drop this reference, so the elements are rounded without a copy
         if case .float(var elements) = array.storage {
             array.storage = .float([])
-            if HalfConversion.hardware {
-                elements.withUnsafeMutableBufferPointer { e in
-                    if let base = e.baseAddress { cfloat16_round(base, e.count) }
-                }
-            } else {
-                for i in elements.indices { elements[i] = Float(Float16(elements[i])) }
-            }
+            elements.withUnsafeMutableBufferPointer { round($0) }
             array.storage = .float(elements)
         }
         value = .tensor(array)
+    }
+
+    /// Rounds each element to the nearest float16 value, in place.
+    static func round(_ elements: UnsafeMutableBufferPointer<Float>) {
+        if HalfConversion.hardware {
+            if let base = elements.baseAddress { cfloat16_round(base, elements.count) }
+        } else {
+            for i in elements.indices { elements[i] = Float(Float16(elements[i])) }
+        }
     }
 }
 

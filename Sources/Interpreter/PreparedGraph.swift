@@ -127,7 +127,7 @@ final class PreparedGraph: Sendable {
                                                           environment: environment) ?? steps : steps
         self.fastSteps = fastSteps
         self.half = isMain && failure == nil && SlotProgram.applies(to: model)
-            ? HalfPromotion(steps: fastSteps, graph: graph, constants: constants) : nil
+            ? HalfPromotion(steps: fastSteps, graph: graph, constants: constants, replaceable: replaceable) : nil
         // The float program also folds Conv epilogues (the float16 program above rounds between those ops).
         let programSteps = isMain ? ConvEpilogueFusion.fused(fastSteps, graph: graph, constants: fixed,
                                                              environment: environment) ?? fastSteps : fastSteps
