@@ -62,6 +62,10 @@ extension TFLiteReadContext {
         if let shape, let bad = shape.first(where: { $0 < 0 }) {
             throw .invalid(path: path, reason: "\(element): negative dim \(bad) in shape \(shape)")
         }
+        // More elements than any device could hold: a damaged shape (no kernel or lowering should size arrays by it).
+        if let shape, shape.reduce(1.0, { $0 * Double($1) }) > Double(1 << 32) {
+            throw .invalid(path: path, reason: "\(element): shape \(shape) describes more than 2^32 elements")
+        }
         if let signature, let shape, signature.count != shape.count {
             throw .invalid(path: path, reason: "\(element): shape_signature \(signature) and shape \(shape) differ in rank")
         }

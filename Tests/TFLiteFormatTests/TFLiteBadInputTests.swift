@@ -19,6 +19,7 @@ struct TFLiteBadInputTests {
         ("opcode_index_out_of_range.tflite", "operator code index 4 out of range"),
         ("shape_buffer_mismatch.tflite", "holds 64 bytes but shape [32] of float32 needs 128"),
         ("subgraph_cycle.tflite", "cycle"),
+        ("absurd_shape.tflite", "[1, 88, 2147483647, 8] describes more than 2^32 elements"),
     ])
     func refused(file: String, message: String) {
         do {

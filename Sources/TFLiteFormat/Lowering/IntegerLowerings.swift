@@ -153,7 +153,8 @@ enum IntegerLowerings {
     static func windowCounts(height: Int64, width: Int64, filter: (Int64, Int64), stride: (Int64, Int64), same: Bool)
         -> (height: Int64, width: Int64, values: [Int64])? {
         func axis(_ size: Int64, _ f: Int64, _ s: Int64) -> [Int64]? {
-            guard s > 0, f > 0 else { return nil }
+            let limit: Int64 = 1 << 20  // per axis; no real pooling window grid comes near
+            guard s > 0, f > 0, size >= 0, size <= limit, f <= limit, s <= limit else { return nil }
             let outSize = same ? (size + s - 1) / s : (size - f + s) / s
             guard outSize > 0 else { return nil }
             let pad = same ? max(0, ((outSize - 1) * s + f - size) / 2) : 0

@@ -142,6 +142,12 @@ def damaged_operators():
     g = m.subgraphs[0]
     g.tensors[g.inputs[0]].quantization.zeroPoint = [3_000_000_000]
     save(m, "zero_point_out_of_range.tflite")
+    # An activation whose shape describes ~1.5e12 elements (lowering sized an array by it).
+    m = load()
+    g = m.subgraphs[0]
+    activation = g.operators[0].outputs[0]
+    g.tensors[activation].shape = [1, 88, 2147483647, 8]
+    save(m, "absurd_shape.tflite")
 
 
 if __name__ == "__main__":
