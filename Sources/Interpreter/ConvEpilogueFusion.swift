@@ -50,7 +50,7 @@ enum ConvEpilogueFusion {
             } else if let (chain, hardSwish) = match.hardSwish(after: tail, from: i) {
                 take(chain, .hardSwish(hardSwish), "HardSwish")
             }
-            guard epilogue.names.count > 0 else {
+            guard !epilogue.names.isEmpty else {
                 result.append(step)
                 continue
             }
