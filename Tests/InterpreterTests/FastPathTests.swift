@@ -215,6 +215,19 @@ struct FastPathTests {
         }
     }
 
+    @Test func convolutionsAskingForBillionsOfOutputsAreRefused() throws {
+        // Pads a damaged file could hold: legal-looking, but the output would not fit in memory.
+        let x = NDArray(shape: [1, 1, 4, 4], floats: [Float](repeating: 1, count: 16))
+        let w = NDArray(shape: [1, 1, 1, 1], floats: [1])
+        for op in ["Conv", "MaxPool"] {
+            let attributes = [Attribute(name: "pads", value: .ints([0, 0, (1 << 29) - 1, (1 << 29) - 1])),
+                              Attribute(name: "kernel_shape", value: .ints([1, 1]))]
+            #expect(throws: InterpreterError.self) {
+                try run(op, inputs: [x], constants: op == "Conv" ? [w] : [], attributes: attributes)
+            }
+        }
+    }
+
     @Test func eightBitMaxPoolingMatchesTheDefinitionInItsOwnType() throws {
         var r = Numbers(state: 0xb17e)
         for trial in 0..<80 {

@@ -28,4 +28,22 @@ struct GeneratedInputsTests {
             #expect(error.exitCode == 1)
         }
     }
+
+    @Test("an axis out of range is refused by the ONNX → TFLite raising, naming the node", arguments: ["Flatten", "Concat"])
+    func axisOutOfRange(op: String) throws {
+        let folder = Fixtures.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let type = ValueType(.tensor(TensorType(elementType: .float, shape: [.fixed(2), .fixed(3)])))
+        let inputs = op == "Concat" ? ["x", "x"] : ["x"]
+        let graph = Graph(inputs: [ValueInfo(name: "x", type: type)], outputs: [ValueInfo(name: "y", type: nil)],
+                          nodes: [Node(name: "n", opType: op, inputs: inputs, outputs: ["y"], attributes: [Attribute(name: "axis", value: .int(9))])])
+        let path = folder.appendingPathComponent("axis.onnx").path
+        try ONNXWriter().write(Model(irVersion: 8, opsetImports: [OpsetImport(domain: "", version: 17)], graph: graph), to: path)
+        do {
+            _ = try ModelConverter().convert(input: path, output: folder.appendingPathComponent("axis.tflite").path, options: ConvertOptions())
+            Issue.record("converted \(op) with axis 9 on a rank-2 input")
+        } catch {
+            #expect(error.description.contains("axis"), "\(error)")
+        }
+    }
 }

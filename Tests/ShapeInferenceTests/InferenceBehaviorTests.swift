@@ -57,6 +57,16 @@ struct InferenceBehaviorTests {
         Self.expectNodeError(m, node: "conv", mentions: "out of range")
     }
 
+    @Test("a Conv group beyond 2^31 is an error naming the node, not an overflow")
+    func absurdGroup() {
+        let m = Self.model(
+            inputs: [ValueInfo(name: "x", type: Self.type(.float, [.fixed(1), .fixed(2), .fixed(8), .fixed(8)])),
+                     ValueInfo(name: "w", type: Self.type(.float, [.fixed(2), .fixed(1), .fixed(3), .fixed(3)]))],
+            outputs: ["y"], nodes: [Node(name: "conv", opType: "Conv", inputs: ["x", "w"], outputs: ["y"],
+                                         attributes: [Attribute(name: "group", value: .int(Int64.max))])])
+        Self.expectNodeError(m, node: "conv", mentions: "group")
+    }
+
     @Test("Concat of mismatched dims names the node and the input")
     func concatDims() {
         let m = Self.model(

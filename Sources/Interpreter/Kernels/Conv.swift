@@ -23,12 +23,13 @@ enum ConvKernels {
     static func setup(_ call: KernelCall, x: [Int], w: [Int]) throws(InterpreterError) -> Setup {
         guard x.count >= 3, w.count == x.count else { throw call.invalid("Conv needs X and W of the same rank >= 3 (got \(x), \(w))") }
         let group = call.int("group", default: 1)
-        guard group > 0, x[1] == w[1] * group, w[0] % group == 0 else {
+        guard group > 0, group <= max(x[1], 1), x[1] == w[1] * group, w[0] % group == 0 else {
             throw call.invalid("channels of X \(x) and W \(w) do not match group \(group)")
         }
         let kernel = call.ints("kernel_shape") ?? Array(w[2...])
         guard kernel == Array(w[2...]) else { throw call.invalid("kernel_shape \(kernel) does not match W \(w)") }
         let g = try WindowGeometry.make(call, input: Array(x[2...]), kernel: kernel)
+        try call.checkShape([x[0], w[0]] + g.outputShape)  // pads from a damaged file can ask for billions of elements
         return Setup(n: x[0], c: x[1], m: w[0], group: group, geometry: g)
     }
 

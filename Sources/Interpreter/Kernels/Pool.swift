@@ -39,6 +39,7 @@ enum PoolKernels {
                                         ceilMode: call.int("ceil_mode", default: 0) != 0)
         let planes = x.shape[0] * x.shape[1]
         let shape = Array(x.shape[..<2]) + g.outputShape
+        try call.checkShape(shape)
         let wantIndices = call.node.outputs.count > 1 && !call.node.outputs[1].isEmpty
         let columnMajor = call.int("storage_order", default: 0) != 0
         var values: NDArray

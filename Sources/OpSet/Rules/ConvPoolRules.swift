@@ -88,7 +88,8 @@ enum ConvPoolRules {
         if let w, w.count != x.count { throw c.invalid("weight has rank \(w.count) but the input has rank \(x.count)") }
         let n = x.count - 2
         let group = c.int("group", default: 1)
-        if let w, let cin = x[1]?.constantValue, let wc = w[1]?.constantValue, cin != wc * group {
+        guard group >= 1, group <= 1 << 31 else { throw c.invalid("group \(group) must be between 1 and 2^31") }
+        if let w, let cin = x[1]?.constantValue, let wc = w[1]?.constantValue, cin != wc &* group {
             throw c.invalid("input has \(cin) channels but weight expects \(wc) x group \(group)")
         }
         guard let kernel = c.ints("kernel_shape") ?? w.flatMap({ SymTensor(nil, Array($0.dropFirst(2))).fixedDims }) else {

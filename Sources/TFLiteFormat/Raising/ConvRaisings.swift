@@ -41,6 +41,12 @@ enum ConvRaisings {
         guard spatial.count == 2, kernel.count == 2, strides.count == 2, dilations.count == 2, pads.count == 4 else {
             throw ctx.unsupported("only 2-D windows are supported")
         }
+        // Bounds that keep the window arithmetic below from overflowing (a damaged file's values can be anything).
+        let limit: Int64 = 1 << 31
+        guard (kernel + strides + dilations).allSatisfy({ $0 >= 1 && $0 <= limit }), pads.allSatisfy({ $0 >= 0 && $0 <= limit }),
+              spatial.allSatisfy({ $0 >= 0 && $0 <= limit }) else {
+            throw ctx.invalid("window kernel \(kernel), strides \(strides), dilations \(dilations) or pads \(pads) out of range")
+        }
         let effective = (0..<2).map { (kernel[$0] - 1) * dilations[$0] + 1 }
         let same = (0..<2).map { i -> (Int64, Int64) in
             let out = (spatial[i] + strides[i] - 1) / strides[i]

@@ -82,6 +82,7 @@ enum QuantRaisings {
         }
         var axis = Int(node.intAttribute("axis") ?? 1)
         if axis < 0 { axis += rank }
+        guard scales.count == 1 || (axis >= 0 && axis < rank) else { throw ctx.invalid("axis \(axis) is out of range for rank \(rank)") }
         return (QuantParams(scales: scales, zeroPoints: zeros, axis: scales.count > 1 ? axis : 0), type)
     }
 

@@ -51,6 +51,7 @@ enum ShapeRaisings {
         let x = try ctx.required(0)
         var axis = Int(node.intAttribute("axis") ?? 1)
         if axis < 0 { axis += x.rank }
+        guard axis >= 0, axis <= x.rank else { throw ctx.invalid("axis \(axis) is out of range for rank \(x.rank)") }
         let shape = [x.shape[..<axis].reduce(1, *), x.shape[axis...].reduce(1, *)]
         try emitReshape(ctx, x, to: shape, output: node.outputs[0])
     }
@@ -131,6 +132,9 @@ enum ShapeRaisings {
         guard let first = parts.first else { throw ctx.invalid("no inputs") }
         var axis = Int(node.intAttribute("axis") ?? 1)
         if axis < 0 { axis += first.rank }
+        guard axis >= 0, axis < first.rank, parts.allSatisfy({ $0.rank == first.rank }) else {
+            throw ctx.invalid("axis \(axis) is out of range, or the inputs' ranks \(parts.map(\.rank)) differ")
+        }
         let perm = parts.first { $0.constant == nil }?.perm ?? Layout.identity(first.rank)
         var shape = first.shape
         shape[axis] = parts.reduce(0) { $0 + $1.shape[axis] }
