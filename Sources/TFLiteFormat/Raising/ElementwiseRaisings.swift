@@ -249,9 +249,7 @@ enum ElementwiseRaisings {
     static let softmax: Raising = { ctx, node throws(PassError) in
         let x = try ctx.required(0)
         let r = x.rank
-        var axis = Int(node.intAttribute("axis") ?? (ctx.opset < 13 ? 1 : -1))
-        if axis < 0 { axis += r }
-        guard axis >= 0 && axis < r else { throw ctx.invalid("axis out of range") }
+        var axis = try ctx.axis(of: node, default: ctx.opset < 13 ? 1 : -1, rank: r)
         if ctx.opset < 13 {
             // Before opset 13 the input is flattened to 2-D at `axis`: one axis when the others after it are 1.
             let big = (axis..<r).filter { x.shape[$0] != 1 }

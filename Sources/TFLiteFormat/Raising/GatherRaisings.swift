@@ -13,9 +13,7 @@ enum GatherRaisings: RaisingFamily {
 
     static let gather: Raising = { ctx, node throws(PassError) in
         let x = try ctx.required(0), positions = try ctx.required(1)
-        var axis = Int(node.intAttribute("axis") ?? 0)
-        if axis < 0 { axis += x.rank }
-        guard axis >= 0, axis < x.rank else { throw ctx.invalid("axis \(axis) is out of range for rank \(x.rank)") }
+        let axis = try ctx.axis(of: node, default: 0, rank: x.rank)
         guard !x.shape.contains(0), !positions.shape.contains(0) else {
             throw ctx.unsupported("Gather of an empty tensor: TFLite has no usable zero-size tensors")
         }

@@ -80,10 +80,8 @@ enum QuantRaisings {
         case .int8, .int32: break
         default: throw ctx.unsupported("\(type) quantization is not supported (int8 and uint8 are)")
         }
-        var axis = Int(node.intAttribute("axis") ?? 1)
-        if axis < 0 { axis += rank }
-        guard scales.count == 1 || (axis >= 0 && axis < rank) else { throw ctx.invalid("axis \(axis) is out of range for rank \(rank)") }
-        return (QuantParams(scales: scales, zeroPoints: zeros, axis: scales.count > 1 ? axis : 0), type)
+        let axis = scales.count > 1 ? try ctx.axis(of: node, default: 1, rank: rank) : 0
+        return (QuantParams(scales: scales, zeroPoints: zeros, axis: axis), type)
     }
 
     // MARK: QuantizeLinear / DequantizeLinear

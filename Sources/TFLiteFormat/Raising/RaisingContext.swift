@@ -112,6 +112,15 @@ final class RaisingContext {
     func unsupported(_ reason: String) -> PassError { .unsupportedOp(node: current.label, op: current.opType, reason: reason) }
     func invalid(_ reason: String) -> PassError { .invalid(node: current.label, reason: reason) }
 
+    /// `node`'s `axis` attribute (`fallback` when absent), negative ones counted from the end, as an
+    /// index into `rank` axes (or `rank + 1` positions with `orEnd`); out of range is an error.
+    func axis(of node: Node, default fallback: Int64, rank: Int, orEnd: Bool = false) throws(PassError) -> Int {
+        var axis = Int(node.intAttribute("axis") ?? fallback)
+        if axis < 0 { axis += rank }
+        guard axis >= 0, axis < rank + (orEnd ? 1 : 0) else { throw invalid("axis \(axis) is out of range for rank \(rank)") }
+        return axis
+    }
+
     // MARK: Values
 
     /// The raised value of source value `name`.

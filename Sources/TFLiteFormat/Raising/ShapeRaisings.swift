@@ -49,9 +49,7 @@ enum ShapeRaisings {
 
     static let flatten: Raising = { ctx, node throws(PassError) in
         let x = try ctx.required(0)
-        var axis = Int(node.intAttribute("axis") ?? 1)
-        if axis < 0 { axis += x.rank }
-        guard axis >= 0, axis <= x.rank else { throw ctx.invalid("axis \(axis) is out of range for rank \(x.rank)") }
+        let axis = try ctx.axis(of: node, default: 1, rank: x.rank, orEnd: true)
         let shape = [x.shape[..<axis].reduce(1, *), x.shape[axis...].reduce(1, *)]
         try emitReshape(ctx, x, to: shape, output: node.outputs[0])
     }
@@ -130,11 +128,8 @@ enum ShapeRaisings {
         var parts: [RaisedValue] = []
         for i in node.inputs.indices { parts.append(try ctx.required(i)) }
         guard let first = parts.first else { throw ctx.invalid("no inputs") }
-        var axis = Int(node.intAttribute("axis") ?? 1)
-        if axis < 0 { axis += first.rank }
-        guard axis >= 0, axis < first.rank, parts.allSatisfy({ $0.rank == first.rank }) else {
-            throw ctx.invalid("axis \(axis) is out of range, or the inputs' ranks \(parts.map(\.rank)) differ")
-        }
+        let axis = try ctx.axis(of: node, default: 1, rank: first.rank)
+        guard parts.allSatisfy({ $0.rank == first.rank }) else { throw ctx.invalid("the inputs' ranks \(parts.map(\.rank)) differ") }
         let perm = parts.first { $0.constant == nil }?.perm ?? Layout.identity(first.rank)
         var shape = first.shape
         shape[axis] = parts.reduce(0) { $0 + $1.shape[axis] }
@@ -178,9 +173,7 @@ enum ShapeRaisings {
     /// one of the input reversed along the axis (a STRIDED_SLICE with stride −1), counted from the end.
     static let argMax: Raising = { ctx, node throws(PassError) in
         let x = try ctx.required(0)
-        var axis = Int(node.intAttribute("axis") ?? 0)
-        if axis < 0 { axis += x.rank }
-        guard axis >= 0, axis < x.rank else { throw ctx.invalid("axis out of range") }
+        let axis = try ctx.axis(of: node, default: 0, rank: x.rank)
         let last = (node.intAttribute("select_last_index") ?? 0) != 0
         let keep = (node.intAttribute("keepdims") ?? 1) != 0
         let kept = (0..<x.rank).filter { $0 != axis }

@@ -22,9 +22,7 @@ enum SplitRaisings: RaisingFamily {
 
     static let split: Raising = { ctx, node throws(PassError) in
         let x = try ctx.required(0)
-        var axis = Int(node.intAttribute("axis") ?? 0)
-        if axis < 0 { axis += x.rank }
-        guard axis >= 0, axis < x.rank else { throw ctx.invalid("axis \(axis) is out of range for rank \(x.rank)") }
+        let axis = try ctx.axis(of: node, default: 0, rank: x.rank)
         let dim = x.shape[axis]
         let count = node.outputs.count
         var sizes: [Int64]
