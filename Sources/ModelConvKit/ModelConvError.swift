@@ -13,21 +13,12 @@ public enum ModelConvError: Error, CustomStringConvertible, Equatable {
         }
     }
 
-    /// The same error with its message led by `path` (the file it is about).
-    public func about(_ path: String) -> ModelConvError {
+    /// This error, in the same class (exit code), with `message` instead.
+    public func reworded(_ message: String) -> ModelConvError {
         switch self {
-        case .input(let m): return .input("\(path): \(m)")
-        case .unsupported(let m): return .unsupported("\(path): \(m)")
-        case .mismatch(let m): return .mismatch("\(path): \(m)")
-        }
-    }
-
-    /// This error's message in the class (exit code) of `other`.
-    func kept(as other: ModelConvError) -> ModelConvError {
-        switch other {
-        case .input: return .input(description)
-        case .unsupported: return .unsupported(description)
-        case .mismatch: return .mismatch(description)
+        case .input: return .input(message)
+        case .unsupported: return .unsupported(message)
+        case .mismatch: return .mismatch(message)
         }
     }
 

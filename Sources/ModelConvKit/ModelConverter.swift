@@ -71,7 +71,7 @@ public struct ModelConverter: Sendable {
             }
         }
         var applied: [String]
-        do { applied = try plan.run(&converted) } catch { throw error.about(input) }
+        do { applied = try plan.run(&converted) } catch { throw error.reworded("\(input): \(error)") }
         if sourceFormat == .onnx, targetFormat == .tflite, options.keepDynamicDims {
             let dims = Self.dynamicDims(of: model, fixed: options.inputs.dims)
             if !dims.isEmpty { applied.append(Self.keepDynamicDims(&converted, source: model, plan: plan, dims: dims)) }
@@ -105,7 +105,7 @@ public struct ModelConverter: Sendable {
                                           inputs: options.inputs, quantizedSteps: options.quantizedSteps,
                                           float16Weights: options.float16 && targetFormat == .tflite)
             } catch {
-                throw ModelConvError.input("\(error) (\(output) was written but could not be validated)").kept(as: error)
+                throw error.reworded("\(error) (\(output) was written but could not be validated)")
             }
             report.validation = validation
             report.seconds = Date().timeIntervalSince(start)
