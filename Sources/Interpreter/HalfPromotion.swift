@@ -44,7 +44,8 @@ struct HalfPromotion: Sendable {
 
     /// The promoted form of `steps`, or nil when the graph has no float16 value to promote or an op
     /// (or a value's type) the promotion cannot vouch for.
-    init?(steps: [PreparedGraph.Step], graph: Graph, constants: [String: RuntimeValue], replaceable: Set<String>) {
+    init?(steps: [PreparedGraph.Step], graph: Graph, constants: [String: RuntimeValue], replaceable: Set<String>,
+          environment: KernelCall.Environment) {
         var types: [String: DataType] = [:]
         for (name, value) in constants { if let t = value.tensor { types[name] = t.dataType } }
         var inputTypes: [String: DataType] = [:]
@@ -103,7 +104,6 @@ struct HalfPromotion: Sendable {
         }
         // Conv epilogues fold here too, rounding after each op that computes (as the steps mark).
         let fixed = widened.filter { !replaceable.contains($0.key) }
-        let environment = promoted.first?.site.environment ?? KernelCall.Environment()
         let fused = ConvEpilogueFusion.fused(promoted, graph: graph, constants: fixed, environment: environment) ?? promoted
         program = SlotProgram(steps: fused, graph: graph, constants: widened)
         self.inputTypes = inputTypes

@@ -28,8 +28,9 @@ final class PreparedGraph: Sendable {
 
     /// Decoded initializers and folded node outputs, by name (graph inputs given to a run shadow them).
     let constants: [String: RuntimeValue]
-    /// `constants` that no run can replace (not defaults of graph inputs): what subgraphs may fold with.
-    var fixedConstants: [String: RuntimeValue] { constants.filter { !replaceable.contains($0.key) } }
+    /// `constants` that no run can replace (not defaults of graph inputs): what fusions and the
+    /// subgraphs' folding may rely on.
+    let fixedConstants: [String: RuntimeValue]
     /// Graph inputs a run may give. An initializer among them is a default, so nothing prepared ahead
     /// may rely on its value; before IR version 4 every initializer is listed as an input and is a
     /// constant (as onnxruntime treats them), so a main graph of such a model has none.
@@ -118,24 +119,26 @@ final class PreparedGraph: Sendable {
             for (name, i) in PreparedGraph.lastUses(graph) { steps[i].releases.append(name) }
         }
         self.constants = constants
+        let fixed = constants.filter { !replaceable.contains($0.key) }
+        self.fixedConstants = fixed
         self.replaceable = replaceable
         self.graph = graph
         self.steps = steps
         self.failure = failure
-        let fixed = constants.filter { !replaceable.contains($0.key) }
         let fastSteps = isMain ? PreparedGraph.fusedSteps(steps, model: model, kernels: kernels, constants: fixed,
                                                           environment: environment) ?? steps : steps
         self.fastSteps = fastSteps
         self.half = isMain && failure == nil && SlotProgram.applies(to: model)
-            ? HalfPromotion(steps: fastSteps, graph: graph, constants: constants, replaceable: replaceable) : nil
+            ? HalfPromotion(steps: fastSteps, graph: graph, constants: constants, replaceable: replaceable,
+                            environment: environment) : nil
         // The float program also folds Conv epilogues (the float16 program above rounds between those ops).
         let programSteps = isMain ? ConvEpilogueFusion.fused(fastSteps, graph: graph, constants: fixed,
                                                              environment: environment) ?? fastSteps : fastSteps
         self.program = SlotProgram.applies(to: model) ? SlotProgram(steps: programSteps, graph: graph, constants: constants) : nil
     }
 
-    /// `steps` with the QDQ groups fused, and their value releases recomputed; nil when nothing fuses.
-    /// `steps` with the QDQ groups fused (deciding on `constants`, the values no run can replace).
+    /// `steps` with the QDQ groups fused (deciding on `constants`, the values no run can replace) and
+    /// their value releases recomputed; nil when nothing fuses.
     static func fusedSteps(_ steps: [Step], model: Model, kernels: KernelTable, constants: [String: RuntimeValue],
                            environment: KernelCall.Environment) -> [Step]? {
         guard model.subgraphs.isEmpty,
