@@ -141,8 +141,7 @@ final class Engine: Sendable {
                 if let scope { return try invoke(kernel, site: site, inputs: args, scope: scope) }
                 return try invoke(kernel, site: site, inputs: args, state: state, runSubgraph: noSubgraphs)
             }
-            var outputs: [RuntimeValue]
-            if let profile = state.profile { outputs = try profile.time(site.node.opType, perform) } else { outputs = try perform() }
+            var outputs = try state.timed(site.node.opType, perform)
             if instruction.roundsToHalf, !outputs.isEmpty { HalfPromotion.round(&outputs[0]) }
             for (slot, value) in zip(instruction.outputs, outputs) where slot >= 0 { values[slot] = value }
             for slot in instruction.releases { values[slot] = nil }
@@ -172,8 +171,7 @@ final class Engine: Sendable {
                 guard let kernel = step.kernel else { return try callFunction(node, inputs: inputs, state: scope.state) }
                 return try invoke(kernel, site: step.site, inputs: inputs, scope: scope)
             }
-            var outputs: [RuntimeValue]
-            if let profile = scope.state.profile { outputs = try profile.time(node.opType, perform) } else { outputs = try perform() }
+            var outputs = try scope.state.timed(node.opType, perform)
             if step.roundsToHalf, !outputs.isEmpty { HalfPromotion.round(&outputs[0]) }
             for (name, value) in zip(node.outputs, outputs) where !name.isEmpty {
                 scope.values[name] = value
@@ -347,4 +345,10 @@ public final class RunState: @unchecked Sendable {
     public init() { profile = nil }
 
     init(profile: OpProfile?) { self.profile = profile }
+
+    /// Runs one op's `body`, adding its time under `op` when the run is profiled.
+    func timed<T>(_ op: String, _ body: () throws(InterpreterError) -> T) throws(InterpreterError) -> T {
+        guard let profile else { return try body() }
+        return try profile.time(op, body)
+    }
 }
