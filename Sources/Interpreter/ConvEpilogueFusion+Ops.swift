@@ -21,8 +21,8 @@ extension ConvEpilogueFusion {
             switch self {
             case .affine(let a): a.apply(y, n: n, inner: inner)
             case .relu:
-                let zero: Float = 0  // as ActivationKernels.Rectifier
-                for i in y.indices { y[i] = y[i] < zero ? zero : y[i] }
+                let relu = ActivationKernels.Rectifier()
+                for i in y.indices { y[i] = relu(y[i]) }
             case .hardSwish(let h): h.apply(y)
             case .round: HalfPromotion.round(y)
             }
@@ -30,9 +30,10 @@ extension ConvEpilogueFusion {
     }
 
     /// A BatchNormalization in inference mode with constant Float parameters, as the per-channel
-    /// `x · a + b` its kernel computes.
+    /// `x · a + b` its kernel computes (`NormalizationKernels.ChannelAffine`).
     struct Affine {
-        let a: [Float], b: [Float]
+        let channel: NormalizationKernels.ChannelAffine<Float>
+        var a: [Float] { channel.a }
 
         init?(_ step: PreparedGraph.Step, constants: [String: RuntimeValue]) {
             let node = step.node
@@ -48,22 +49,13 @@ extension ConvEpilogueFusion {
             guard c > 0, params.allSatisfy({ $0.count == c }) else { return nil }
             var eps: Float = 1e-5
             if case .float(let e)? = node.attribute("epsilon")?.value { eps = e }
-            // As NormalizationKernels.batchNorm computes them.
-            let (scale, bias, mean, variance) = (params[0], params[1], params[2], params[3])
-            let a = (0..<c).map { scale[$0] / (variance[$0] + eps).squareRoot() }
-            (self.a, b) = (a, (0..<c).map { bias[$0] - mean[$0] * a[$0] })
+            channel = .init(scale: params[0], bias: params[1], mean: params[2], variance: params[3], epsilon: eps)
         }
 
         /// `y = y · a + b` per channel, in place.
         func apply(_ y: UnsafeMutableBufferPointer<Float>, n: Int, inner: Int) {
-            let c = a.count
-            for ch in 0..<c {
-                let (ac, bc) = (a[ch], b[ch])
-                for b0 in 0..<n {
-                    let base = (b0 * c + ch) * inner
-                    for i in base..<(base + inner) { y[i] = y[i] * ac + bc }
-                }
-            }
+            guard let base = y.baseAddress else { return }
+            channel.apply(base, base, n: n, inner: inner)
         }
     }
 
@@ -78,10 +70,8 @@ extension ConvEpilogueFusion {
             let (k, lo, hi, d) = (k, lo, hi, d)
             guard rounds.add || rounds.mul || rounds.div else {
                 for i in y.indices {
-                    let x = y[i], t = x + k
-                    let r = t < lo ? lo : t  // ActivationKernels.Clip.clamp
-                    let c = r > hi ? hi : r
-                    y[i] = (x * c) / d
+                    let x = y[i]
+                    y[i] = (x * ActivationKernels.Clip.clamped(x + k, lo, hi)) / d
                 }
                 return
             }
@@ -92,10 +82,7 @@ extension ConvEpilogueFusion {
             }
             c.withUnsafeMutableBufferPointer { c in
                 if rounds.add { HalfPromotion.round(c) }
-                for i in c.indices {
-                    let r = c[i] < lo ? lo : c[i]
-                    c[i] = r > hi ? hi : r
-                }
+                for i in c.indices { c[i] = ActivationKernels.Clip.clamped(c[i], lo, hi) }
                 for i in y.indices { y[i] = y[i] * c[i] }
             }
             if rounds.mul { HalfPromotion.round(y) }

@@ -169,10 +169,7 @@ extension ActivationKernels {
             case .float16(let a):
                 let lo = try bound(call, 1, "min", Float16.self, -.infinity), hi = try bound(call, 2, "max", Float16.self, .infinity)
                 let (l, h) = (Float(lo), Float(hi))
-                storage = .float16(HalfConversion.map(a) { v in
-                    let r = v < l ? l : v
-                    return r > h ? h : r
-                } ?? HalfConversion.halves(clamp(HalfConversion.floats(a), l, h)))
+                storage = .float16(HalfConversion.map(a) { clamped($0, l, h) } ?? HalfConversion.halves(clamp(HalfConversion.floats(a), l, h)))
             case .bfloat16(let a):
                 let lo = try bound(call, 1, "min", UInt16.self, 0xff80), hi = try bound(call, 2, "max", UInt16.self, 0x7f80)
                 storage = .bfloat16(mapElements(clamp(a.map(BFloat16.float), BFloat16.float(lo), BFloat16.float(hi)), BFloat16.bits))
@@ -191,10 +188,14 @@ extension ActivationKernels {
 
         /// Each element clamped to [lo, hi] (hi wins when lo > hi; NaN is kept).
         static func clamp<T: Comparable>(_ a: [T], _ lo: T, _ hi: T) -> [T] {
-            mapElements(a) { v in
-                let r = v < lo ? lo : v
-                return r > hi ? hi : r
-            }
+            mapElements(a) { clamped($0, lo, hi) }
+        }
+
+        /// `v` clamped to [lo, hi] with compare-and-selects (hi wins when lo > hi; NaN is kept).
+        @inline(__always)
+        static func clamped<T: Comparable>(_ v: T, _ lo: T, _ hi: T) -> T {
+            let r = v < lo ? lo : v
+            return r > hi ? hi : r
         }
 
         /// A bound: the attribute `name` (before opset 11) or the scalar input `index`, else `fallback`.

@@ -37,9 +37,8 @@ enum NormalizationKernels {
         else { training = call.int("is_test", default: 0) == 0 && call.node.outputs.count > 1 }
         if !training, T.self == Float.self, case .float16(let halves) = xa.storage, halves.count == n * c * inner {
             // y = x · a + b per channel (as below), converted a chunk at a time.
-            let a = (0..<c).map { scale[$0] / (variance[$0] + eps).squareRoot() }
-            let b = (0..<c).map { bias[$0] - mean[$0] * a[$0] }
-            let (af, bf) = (a.map { Float($0) }, b.map { Float($0) })
+            let affine = ChannelAffine(scale: scale, bias: bias, mean: mean, variance: variance, epsilon: eps)
+            let (af, bf) = (affine.a.map { Float($0) }, affine.b.map { Float($0) })
             if let y = HalfConversion.mapRuns(halves, length: inner, { run, v in v * af[run % c] + bf[run % c] }) {
                 return [.tensor(NDArray(dataType: .float16, shape: xa.shape, storage: .float16(y)))]
             }
@@ -51,17 +50,9 @@ enum NormalizationKernels {
         }
         guard x.count == n * c * inner else { throw call.invalid("X holds \(x.count) elements, its shape \(xa.shape) needs \(n * c * inner)") }
         var y = uninitializedArray(T.self, count: x.count)  // every element is written below
+        let affine = ChannelAffine(scale: scale, bias: bias, mean: useMean, variance: useVar, epsilon: eps)
         x.withUnsafeBufferPointer { xp in
-            y.withUnsafeMutableBufferPointer { yp in
-                for ch in 0..<c {
-                    let a = scale[ch] / (useVar[ch] + eps).squareRoot()
-                    let b = bias[ch] - useMean[ch] * a
-                    for b0 in 0..<n {
-                        let base = (b0 * c + ch) * inner
-                        for i in base..<(base + inner) { yp[i] = xp[i] * a + b }
-                    }
-                }
-            }
+            y.withUnsafeMutableBufferPointer { yp in affine.apply(xp.baseAddress!, yp.baseAddress!, n: n, inner: inner) }
         }
         let out = T.array(xa.dataType, shape: xa.shape, y)
         guard training else { return [.tensor(out)] }
@@ -71,6 +62,29 @@ enum NormalizationKernels {
         let dt = xa.dataType
         return [.tensor(out), .tensor(T.array(dt, shape: [c], runMean)), .tensor(T.array(dt, shape: [c], runVar)),
                 .tensor(T.array(dt, shape: [c], useMean)), .tensor(T.array(dt, shape: [c], useVar))]
+    }
+
+    /// BatchNormalization as `x · a + b` per channel, with `a = scale / √(variance + ε)` and
+    /// `b = bias − mean · a` (the kernel's arithmetic; the Conv epilogue fusion applies it in place).
+    struct ChannelAffine<T: NNFloat> {
+        let a: [T], b: [T]
+
+        init(scale: [T], bias: [T], mean: [T], variance: [T], epsilon: T) {
+            let a = (0..<scale.count).map { scale[$0] / (variance[$0] + epsilon).squareRoot() }
+            (self.a, b) = (a, (0..<scale.count).map { bias[$0] - mean[$0] * a[$0] })
+        }
+
+        /// `dst[i] = src[i] · a + b` over an [n, c, inner] array, `c` being the parameters' count (`dst` may be `src`).
+        func apply(_ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, n: Int, inner: Int) {
+            let c = a.count
+            for ch in 0..<c {
+                let (ac, bc) = (a[ch], b[ch])
+                for b0 in 0..<n {
+                    let base = (b0 * c + ch) * inner
+                    for i in base..<(base + inner) { dst[i] = src[i] * ac + bc }
+                }
+            }
+        }
     }
 
     /// Per-channel mean and population variance of an (n, c, inner) array.
