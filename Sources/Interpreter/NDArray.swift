@@ -78,6 +78,19 @@ public struct NDArray: Sendable, Equatable {
 
     /// Product of dims.
     public static func count(of shape: [Int]) -> Int { shape.reduce(1, *) }
+
+    /// The element count of `shape` when its dims are non-negative and the count is at most `limit`
+    /// (multiplied with overflow checks: a damaged file's dims can be anything); nil otherwise.
+    public static func count(of shape: [Int], atMost limit: Int) -> Int? {
+        var total = 1
+        for d in shape {
+            guard d >= 0 else { return nil }
+            let (p, overflow) = total.multipliedReportingOverflow(by: d)
+            guard !overflow, p <= limit else { return nil }
+            total = p
+        }
+        return total
+    }
 }
 
 /// A value flowing through a graph: a tensor, a sequence of tensors, an optional, or a map.

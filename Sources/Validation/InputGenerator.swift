@@ -29,14 +29,8 @@ public struct InputGenerator: Sendable {
             throw .input("cannot generate a value for input '\(info.name)' of type \(info.type?.description ?? "?"); give it with --input")
         }
         let shape = shape(for: t.shape)
-        // (Multiplied with an overflow check: a damaged file's dims can be anything.)
-        var count = 1
-        for d in shape {
-            let (product, overflow) = count.multipliedReportingOverflow(by: max(d, 0))
-            guard !overflow, product <= 1 << 28 else {
-                throw .input("input '\(info.name)' of shape \(shape) would have more than \(1 << 28) elements; fix its dims with --dim")
-            }
-            count = product
+        guard let count = NDArray.count(of: shape.map { max($0, 0) }, atMost: 1 << 28) else {
+            throw .input("input '\(info.name)' of shape \(shape) would have more than \(1 << 28) elements; fix its dims with --dim")
         }
         var rng = SeededGenerator(seed: seed &+ UInt64(index) &* 0x9E37_79B9)
         let values: [Double]

@@ -337,12 +337,7 @@ let maxGeneratedElements = 1 << 30
 extension KernelCall {
     /// Checks that `shape` (computed from input data) has non-negative dims and a sane element count.
     func checkShape(_ shape: [Int]) throws(InterpreterError) {
-        var total = 1
-        for d in shape {
-            guard d >= 0, d <= maxGeneratedElements else { throw invalid("invalid dimension in \(shape)") }
-            let (p, overflow) = total.multipliedReportingOverflow(by: d)
-            guard !overflow, p <= maxGeneratedElements else { throw invalid("shape \(shape) is too large") }
-            total = p
-        }
+        guard shape.allSatisfy({ $0 >= 0 && $0 <= maxGeneratedElements }) else { throw invalid("invalid dimension in \(shape)") }
+        guard NDArray.count(of: shape, atMost: maxGeneratedElements) != nil else { throw invalid("shape \(shape) is too large") }
     }
 }
